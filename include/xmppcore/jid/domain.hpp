@@ -1,0 +1,290 @@
+// xmppcore — preparing and validating a JID domain (draft §3.2).
+//
+// A domain is one of
+//  * a bracketed IPv6 literal `[2001:db8::1]` (RFC 4291 §2.2 text forms, an IPv4 tail allowed,
+//    no zone id), kept byte for byte;
+//  * an IPv4 dotted quad `192.0.2.1` (four decimal octets 0-255, no leading zeros, since some
+//    resolvers read `010` as octal), kept byte for byte. Any domain made only of digits and
+//    exactly three dots is taken as an IPv4 literal and must be a valid one;
+//  * otherwise an internationalized domain name (draft §3.2, RFC 3490):
+//      1. the IDNA label separators U+002E, U+3002, U+FF0E, U+FF61 all split labels
+//         (RFC 3490 §3.1 req. 1), and one trailing separator is removed (a fully qualified
+//         `example.com.` names the same domain as `example.com`);
+//      2. each label is Nameprep'ed (RFC 3491) and must be non-empty;
+//      3. the result must pass IDNA ToASCII with UseSTD3ASCIIRules (RFC 3490 §4.1): we ask ICU's
+//         UTS #46 implementation (`uidna_nameToASCII_UTF8`, transitional, STD3 rules) and treat
+//         any bit of UIDNAInfo.errors as failure (with UTS #46 a failure shows only there, not
+//         in the UErrorCode) except UIDNA_ERROR_HYPHEN_3_4: IDNA2003 allows `ab--cd`.
+//         So: letters/digits/hyphen for ASCII labels, no leading/trailing hyphen, `xn--` labels
+//         must be valid Punycode of a valid label, no label starting with a combining mark;
+//      4. labels are at most 63 octets and the whole name at most 253 octets in ACE form
+//         (RFC 1035 §2.3.4), and the prepared UTF-8 at most 1023 bytes (draft §3.1).
+//    The stored form is the Nameprep'ed labels joined with '.', in Unicode (not ACE): two
+//    domains are equal when these forms are (draft §3.2: "apply the Nameprep profile to the
+//    labels ... before comparing"). A domain given in ACE (`xn--...`) stays in ACE; it is not
+//    decoded, so `xn--bcher-kva.example` and `bücher.example` compare unequal.
+//
+// ASCII fast path: an all-ASCII label that does not start with `xn--` is checked here without
+// ICU (STD3: [a-z0-9-], no hyphen at either end, 1-63 octets); tests/jid/domain_test.cpp checks
+// that this equals ICU's verdict.
+#pragma once
+
+#include <xmppcore/jid/error.hpp>
+#include <xmppcore/jid/stringprep.hpp>
+#include <xmppcore/result.hpp>
+
+#include <unicode/uidna.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace xmppcore::jid {
+
+inline constexpr std::size_t max_part_bytes = 1023;   ///< draft §3.1, per part after preparation
+inline constexpr std::size_t max_label_octets = 63;   ///< RFC 1035 §2.3.4 / RFC 3490 §4.1 step 8
+inline constexpr std::size_t max_domain_octets = 253; ///< RFC 1035 §2.3.4 (255 minus length bytes), ACE form
+
+namespace detail {
+
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_hex(char c) noexcept {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/// RFC 3986 §3.2.2 dec-octet "." dec-octet "." dec-octet "." dec-octet (no leading zeros).
+constexpr bool is_ipv4_literal(std::string_view s) noexcept {
+  int parts = 0;
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t start = i;
+    int v = 0;
+    while (i < s.size() && is_digit(s[i])) {
+      if (i - start == 3) return false;
+      v = v * 10 + (s[i] - '0');
+      ++i;
+    }
+    const std::size_t n = i - start;
+    if (n == 0 || v > 255 || (n > 1 && s[start] == '0')) return false;
+    ++parts;
+    if (i == s.size()) break;
+    if (s[i] != '.' || parts == 4) return false;
+    ++i;
+  }
+  return parts == 4;
+}
+
+/// RFC 4291 §2.2: eight 1-4 digit hex groups, one "::" for a run of zero groups, optionally the
+/// last two groups as a dotted quad. No zone id (RFC 6874 is for URIs, not JIDs).
+constexpr bool is_ipv6_literal(std::string_view s) noexcept {
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    compressed = true;
+    i = 2;
+    if (i == s.size()) return true;  // "::"
+  } else if (!s.empty() && s[0] == ':') {
+    return false;
+  }
+  while (i < s.size()) {
+    const std::size_t start = i;
+    while (i < s.size() && is_hex(s[i]) && i - start < 5) ++i;
+    if (i < s.size() && s[i] == '.') {  // embedded IPv4, must be the last 32 bits
+      if (!is_ipv4_literal(s.substr(start))) return false;
+      groups += 2;
+      i = s.size();
+      break;
+    }
+    const std::size_t n = i - start;
+    if (n == 0 || n > 4) return false;
+    ++groups;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (compressed) return false;  // at most one "::"
+      compressed = true;
+      ++i;
+    } else if (i == s.size()) {
+      return false;  // trailing single ':'
+    }
+  }
+  return compressed ? groups <= 7 : groups == 8;
+}
+
+/// Length in bytes of an IDNA label separator starting at s[i] (RFC 3490 §3.1: U+002E, U+3002,
+/// U+FF0E, U+FF61), or 0.
+constexpr std::size_t separator_at(std::string_view s, std::size_t i) noexcept {
+  if (s[i] == '.') return 1;
+  if (s.size() - i < 3) return 0;
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  const auto b1 = static_cast<unsigned char>(s[i + 1]);
+  const auto b2 = static_cast<unsigned char>(s[i + 2]);
+  if (b0 == 0xE3 && b1 == 0x80 && b2 == 0x82) return 3;  // U+3002 IDEOGRAPHIC FULL STOP
+  if (b0 == 0xEF && b1 == 0xBC && b2 == 0x8E) return 3;  // U+FF0E FULLWIDTH FULL STOP
+  if (b0 == 0xEF && b1 == 0xBD && b2 == 0xA1) return 3;  // U+FF61 HALFWIDTH IDEOGRAPHIC FULL STOP
+  return 0;
+}
+
+/// True if a prepared label contains a label separator (Nameprep's NFKC can create one, e.g.
+/// U+2024 ONE DOT LEADER becomes '.'); such a label fails ToASCII's STD3 check.
+inline bool has_separator(std::string_view label) noexcept {
+  for (std::size_t i = 0; i < label.size(); ++i)
+    if (separator_at(label, i) != 0) return true;
+  return false;
+}
+
+/// STD3 ASCII rules (RFC 1123 §2.1 via RFC 3490 §4.1 step 3) and the length limit on an already
+/// lower-cased, non-empty ASCII label, as UIDNA_ERROR_* bits like ICU reports them.
+inline std::uint32_t ascii_label_errors(std::string_view l) noexcept {
+  std::uint32_t e = 0;
+  for (char c : l)
+    if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '-')) e |= UIDNA_ERROR_DISALLOWED;
+  if (l.front() == '-') e |= UIDNA_ERROR_LEADING_HYPHEN;
+  if (l.back() == '-') e |= UIDNA_ERROR_TRAILING_HYPHEN;
+  if (l.size() > max_label_octets) e |= UIDNA_ERROR_LABEL_TOO_LONG;
+  return e;
+}
+
+/// One errc for a set of UIDNA_ERROR_* bits, with a fixed precedence so that the ASCII fast path
+/// and ICU report the same error for the same name.
+inline result<void, errc> map_idna_errors(std::uint32_t errors) noexcept {
+  // IDNA2003 (RFC 3490) has no rule against "--" in positions 3-4 of a non-ACE label.
+  errors &= ~static_cast<std::uint32_t>(UIDNA_ERROR_HYPHEN_3_4);
+  constexpr std::uint32_t length_bits =
+      UIDNA_ERROR_LABEL_TOO_LONG | UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_DOMAIN_NAME_TOO_LONG;
+  if (errors & ~length_bits) return unexpected{errc::invalid_label};
+  if (errors & UIDNA_ERROR_EMPTY_LABEL) return unexpected{errc::empty_label};
+  if (errors & UIDNA_ERROR_LABEL_TOO_LONG) return unexpected{errc::label_too_long};
+  if (errors & UIDNA_ERROR_DOMAIN_NAME_TOO_LONG) return unexpected{errc::domain_too_long};
+  return {};
+}
+
+inline bool starts_with_ace_prefix(std::string_view l) noexcept {
+  return l.size() >= 4 && (l[0] == 'x' || l[0] == 'X') && (l[1] == 'n' || l[1] == 'N') && l[2] == '-' &&
+         l[3] == '-';
+}
+
+/// RFC 3490 §4.1 ToASCII of the whole prepared name through ICU UTS #46; maps UIDNAInfo.errors.
+inline result<void, errc> check_idna(const UIDNA* idna, std::string_view name) {
+  if (!idna) return unexpected{errc::resource_failure};
+  std::array<char, 512> stack;
+  std::unique_ptr<char[]> heap;
+  char* dst = stack.data();
+  std::int32_t cap = static_cast<std::int32_t>(stack.size());
+  UIDNAInfo info = UIDNA_INFO_INITIALIZER;
+  UErrorCode st = U_ZERO_ERROR;
+  std::int32_t n = uidna_nameToASCII_UTF8(idna, name.data(), static_cast<std::int32_t>(name.size()), dst, cap,
+                                          &info, &st);
+  if (st == U_BUFFER_OVERFLOW_ERROR) {
+    cap = n;
+    heap.reset(new char[static_cast<std::size_t>(cap)]);
+    dst = heap.get();
+    info = UIDNA_INFO_INITIALIZER;
+    st = U_ZERO_ERROR;
+    n = uidna_nameToASCII_UTF8(idna, name.data(), static_cast<std::int32_t>(name.size()), dst, cap, &info, &st);
+  }
+  if (U_FAILURE(st)) {
+    return unexpected{st == U_INVALID_CHAR_FOUND || st == U_ILLEGAL_CHAR_FOUND ? errc::invalid_utf8
+                                                                               : errc::resource_failure};
+  }
+  std::uint32_t errors = info.errors;
+  if (static_cast<std::size_t>(n) > max_domain_octets) errors |= UIDNA_ERROR_DOMAIN_NAME_TOO_LONG;
+  return map_idna_errors(errors);
+}
+
+}  // namespace detail
+
+/// Prepares and validates domain `in` (draft §3.2, rules at the top of this file) and appends
+/// the stored form to `out`. On error `out` is left as it was. `allow_unassigned` selects
+/// Nameprep query mode (RFC 3454 §7). Never throws except std::bad_alloc.
+inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view in, std::string& out,
+                                                bool allow_unassigned = false) {
+  if (in.empty()) return unexpected{errc::empty};
+  const std::size_t mark = out.size();
+  auto fail = [&](errc e) -> result<void, errc> {
+    out.resize(mark);
+    return unexpected{e};
+  };
+
+  if (in.front() == '[') {  // draft §3.1 address-literal, IPv6 form
+    if (in.size() < 3 || in.back() != ']' || !detail::is_ipv6_literal(in.substr(1, in.size() - 2)))
+      return unexpected{errc::invalid_ip_literal};
+    if (in.size() > max_part_bytes) return unexpected{errc::too_long};
+    out.append(in);
+    return {};
+  }
+
+  // One trailing label separator names the same (absolute) domain; remove it.
+  std::string_view name = in;
+  for (std::size_t len : {std::size_t{1}, std::size_t{3}}) {
+    if (name.size() > len && detail::separator_at(name, name.size() - len) == len) {
+      name.remove_suffix(len);
+      break;
+    }
+  }
+
+  // draft §3.1 address-literal, IPv4 form: all digits and exactly three dots.
+  {
+    int dots = 0;
+    bool numeric = true;
+    for (char c : name) {
+      if (c == '.') ++dots;
+      else if (!detail::is_digit(c)) { numeric = false; break; }
+    }
+    if (numeric && dots == 3) {
+      if (!detail::is_ipv4_literal(name)) return unexpected{errc::invalid_ip_literal};
+      out.append(name);
+      return {};
+    }
+  }
+
+  bool need_icu = !prep.uses_ascii_fast_path();
+  std::uint32_t ascii_errors = 0;  // UIDNA_ERROR_* bits found by the fast path
+  std::size_t start = 0;
+  for (std::size_t i = 0;; ) {
+    const std::size_t sep = i < name.size() ? detail::separator_at(name, i) : 0;
+    if (i < name.size() && sep == 0) { ++i; continue; }
+    const std::string_view label = name.substr(start, i - start);
+    if (label.empty()) return fail(in == "." ? errc::empty : errc::empty_label);
+    const std::size_t label_mark = out.size();
+    if (auto r = prep.prepare_append(profile::nameprep, label, out, allow_unassigned); !r) {
+      return fail(r.error() == prep_error::empty ? errc::empty_label : to_errc(r.error()));
+    }
+    const std::string_view prepared = std::string_view(out).substr(label_mark);
+    if (detail::has_separator(prepared)) return fail(errc::invalid_label);
+    if (!need_icu) {
+      if (detail::is_ascii(prepared) && !detail::starts_with_ace_prefix(prepared)) {
+        ascii_errors |= detail::ascii_label_errors(prepared);
+      } else {
+        need_icu = true;
+      }
+    }
+    if (i == name.size()) break;
+    out.push_back('.');
+    i += sep;
+    start = i;
+  }
+  const std::string_view prepared = std::string_view(out).substr(mark);
+  if (prepared.size() > max_part_bytes) return fail(errc::too_long);
+  if (need_icu) {
+    if (auto r = detail::check_idna(prep.uts46(), prepared); !r) return fail(r.error());
+  } else {
+    if (prepared.size() > max_domain_octets) ascii_errors |= UIDNA_ERROR_DOMAIN_NAME_TOO_LONG;
+    if (auto r = detail::map_idna_errors(ascii_errors); !r) return fail(r.error());
+  }
+  return {};
+}
+
+/// Prepares and validates a domain; returns its stored form. See prepare_domain_append.
+inline result<std::string, errc> prepare_domain(preparer& prep, std::string_view in, bool allow_unassigned = false) {
+  std::string out;
+  if (auto r = prepare_domain_append(prep, in, out, allow_unassigned); !r) return unexpected{r.error()};
+  return out;
+}
+
+}  // namespace xmppcore::jid
