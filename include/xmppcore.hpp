@@ -3,3 +3,7 @@
 
 #include <xmppcore/conditions.hpp>
 #include <xmppcore/result.hpp>
+#include <xmppcore/xml/element.hpp>
+#include <xmppcore/xml/limits.hpp>
+#include <xmppcore/xml/parse_error.hpp>
+#include <xmppcore/xml/push_parser.hpp>

@@ -1,0 +1,147 @@
+// xmppcore — character classes of XML 1.0 (5th edition) and a strict UTF-8 decoder.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace xmppcore::xml::detail {
+
+/// Byte classes for the ASCII hot loops.
+enum : std::uint8_t {
+  cc_text = 1,        // may appear verbatim in character data (not < & > ] \r, not a control)
+  cc_attr = 2,        // may appear verbatim in an attribute value (not < & ' " \r \n \t, not a control)
+  cc_name_start = 4,  // ASCII NameStartChar except ':' (handled apart for NCName rules)
+  cc_name = 8,        // ASCII NameChar except ':'
+  cc_space = 16,      // S ::= (#x20 | #x9 | #xD | #xA)+   (XML 1.0 §2.3 [3])
+};
+
+inline constexpr std::array<std::uint8_t, 256> char_class = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) {
+    t[c] |= cc_text | cc_attr;
+  }
+  t['\t'] |= cc_text;
+  t['\n'] |= cc_text;
+  for (char c : {'<', '&', '>', ']'}) t[static_cast<unsigned char>(c)] &= static_cast<std::uint8_t>(~cc_text);
+  for (char c : {'<', '&', '\'', '"'}) t[static_cast<unsigned char>(c)] &= static_cast<std::uint8_t>(~cc_attr);
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= cc_name_start | cc_name;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] |= cc_name_start | cc_name;
+  t['_'] |= cc_name_start | cc_name;
+  for (int c = '0'; c <= '9'; ++c) t[c] |= cc_name;
+  t['-'] |= cc_name;
+  t['.'] |= cc_name;
+  for (char c : {' ', '\t', '\r', '\n'}) t[static_cast<unsigned char>(c)] |= cc_space;
+  return t;
+}();
+
+inline constexpr bool is_space(unsigned char c) noexcept { return char_class[c] & cc_space; }
+
+/// XML 1.0 §2.2 [2] Char, for code points >= 0x80 (the decoder already
+/// excluded surrogates and values above U+10FFFF).
+inline constexpr bool is_char_nonascii(std::uint32_t cp) noexcept {
+  return cp != 0xFFFE && cp != 0xFFFF;
+}
+
+/// XML 1.0 §2.2 [2] Char for any code point (used for character references).
+inline constexpr bool is_char(std::uint32_t cp) noexcept {
+  return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+         (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+/// XML 1.0 (5th ed.) §2.3 [4] NameStartChar, for code points >= 0x80.
+inline constexpr bool is_name_start_nonascii(std::uint32_t c) noexcept {
+  return (c >= 0xC0 && c <= 0xD6) || (c >= 0xD8 && c <= 0xF6) || (c >= 0xF8 && c <= 0x2FF) ||
+         (c >= 0x370 && c <= 0x37D) || (c >= 0x37F && c <= 0x1FFF) || (c >= 0x200C && c <= 0x200D) ||
+         (c >= 0x2070 && c <= 0x218F) || (c >= 0x2C00 && c <= 0x2FEF) || (c >= 0x3001 && c <= 0xD7FF) ||
+         (c >= 0xF900 && c <= 0xFDCF) || (c >= 0xFDF0 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0xEFFFF);
+}
+
+/// XML 1.0 (5th ed.) §2.3 [4a] NameChar, for code points >= 0x80.
+inline constexpr bool is_name_nonascii(std::uint32_t c) noexcept {
+  return is_name_start_nonascii(c) || c == 0xB7 || (c >= 0x300 && c <= 0x36F) || (c >= 0x203F && c <= 0x2040);
+}
+
+/// Result of decoding one UTF-8 sequence.
+enum class utf8_status : std::uint8_t { ok, need_more, invalid };
+
+/// Decodes one UTF-8 sequence starting at p (a byte >= 0x80), strictly per
+/// RFC 3629 §4: no overlongs, no surrogates, nothing above U+10FFFF. When the
+/// available bytes are a valid but incomplete prefix, reports need_more.
+inline utf8_status decode_utf8(const unsigned char* p, const unsigned char* end, std::uint32_t& cp,
+                               unsigned& len) noexcept {
+  const unsigned char b0 = p[0];
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    cp = b0 & 0x1Fu;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    cp = b0 & 0x0Fu;
+    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xED) hi = 0x9F;  // surrogates U+D800..DFFF
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    cp = b0 & 0x07u;
+    if (b0 == 0xF0) lo = 0x90;  // overlong
+    if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return utf8_status::invalid;
+  }
+  for (unsigned i = 1; i < len; ++i) {
+    if (p + i >= end) return utf8_status::need_more;
+    const unsigned char b = p[i];
+    if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) return utf8_status::invalid;
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  return utf8_status::ok;
+}
+
+/// XML 1.0 §2.3 [5] Name (':' allowed anywhere), for entity names.
+inline bool is_xml_name(std::string_view s) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  bool first = true;
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      const bool ok = c == ':' || (char_class[c] & (first ? cc_name_start : cc_name));
+      if (!ok) return false;
+      ++p;
+    } else {
+      std::uint32_t cp;
+      unsigned len;
+      if (decode_utf8(p, end, cp, len) != utf8_status::ok) return false;
+      if (!(first ? is_name_start_nonascii(cp) : is_name_nonascii(cp))) return false;
+      p += len;
+    }
+    first = false;
+  }
+  return !first;
+}
+
+/// Appends the UTF-8 encoding of a valid code point to out; returns its length.
+inline unsigned encode_utf8(std::uint32_t cp, char* out) noexcept {
+  if (cp < 0x80) {
+    out[0] = static_cast<char>(cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (cp >> 6));
+    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (cp >> 12));
+    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (cp >> 18));
+  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+}  // namespace xmppcore::xml::detail

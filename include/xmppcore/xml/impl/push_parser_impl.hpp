@@ -1,0 +1,1274 @@
+// xmppcore — push_parser: the state machine's body. Included by push_parser.hpp.
+#pragma once
+
+#include <xmppcore/xml/push_parser.hpp>
+
+namespace xmppcore::xml {
+
+inline void push_parser::reset_stream() {
+  depth_ = 0;
+  scope_.clear();
+  scope_chars_.clear();
+  open_names_.clear();
+  opens_.clear();
+  st_.persistent.assign(ns::xml);  // offset 0: the implicit xml prefix's URI
+  header_ = stream_header{};
+  header_ok_ = false;
+  pend_len_ = 0;
+  pause_requested_ = false;
+  paused_now_ = false;
+  q_.clear();
+  q_head_ = 0;
+  clear_arena();
+  raw_attrs_.clear();
+  text_open_ = false;
+  text_bytes_ = 0;
+  brackets_ = 0;
+  skip_lf_ = false;
+  decl_allowed_ = true;
+  src_active_ = false;
+  elem_start_off_ = processed_;
+  if (pending_lim_) {
+    lim_ = *pending_lim_;
+    pending_lim_.reset();
+  }
+}
+
+inline void push_parser::clear_arena() {
+  st_.buf.clear();
+  st_.nodes.clear();
+  st_.attrs.clear();
+  st_.decls.clear();
+  st_.src.clear();
+  bases_.clear();
+  cur_ = {};
+  ++gen_;
+}
+
+// A top-level element (or something else at depth 1) starts at this '<'.
+inline void push_parser::begin_top_level(const char* lt) {
+  if (opt_.mode == parse_mode::elements)
+    cur_ = {static_cast<std::uint32_t>(st_.nodes.size()), static_cast<std::uint32_t>(st_.attrs.size()),
+          static_cast<std::uint32_t>(st_.decls.size()), static_cast<std::uint32_t>(st_.buf.size()),
+          static_cast<std::uint32_t>(st_.src.size()), 0};
+  elem_start_off_ = off(lt);
+  elements_in_top_ = 0;
+  text_bytes_ = 0;
+  if (opt_.keep_source) {
+    src_active_ = true;
+    src_mark_ = lt;
+  }
+}
+
+// ------------------------------------------------------------------- receive --
+
+inline receive_result push_parser::receive(const char* data, std::size_t size) {
+  if (state_ == st::failed || state_ == st::closed) return {0, status_now()};
+  q_.clear();
+  q_head_ = 0;
+  paused_now_ = false;
+  // Drop what earlier calls delivered. Elements mode: keep only the element in
+  // progress, moved to offset 0 (its records hold relative offsets, so a
+  // memmove is all it takes; each element moves at most once). Events mode:
+  // keep only the start tag in progress.
+  if (opt_.mode == parse_mode::elements) {
+    if (state_ == st::between || depth_ == 0) {
+      if (depth_ == 0 && state_ != st::start && state_ != st::prolog && state_ != st::bom) {
+        // the stream header is being parsed: its data sits at base 0 already
+      } else {
+        clear_arena();
+      }
+    } else if (cur_.buf || cur_.node || cur_.attr || cur_.decl || cur_.src) {
+      st_.buf.erase(st_.buf.begin(), st_.buf.begin() + cur_.buf);
+      st_.nodes.erase(st_.nodes.begin(), st_.nodes.begin() + cur_.node);
+      st_.attrs.erase(st_.attrs.begin(), st_.attrs.begin() + cur_.attr);
+      st_.decls.erase(st_.decls.begin(), st_.decls.begin() + cur_.decl);
+      st_.src.erase(st_.src.begin(), st_.src.begin() + cur_.src);
+      cur_ = {};
+      bases_.clear();
+    } else {
+      bases_.clear();
+    }
+  } else {
+    st_.nodes.clear();
+    st_.attrs.clear();
+    st_.decls.clear();
+    const bool in_tag = state_ >= st::stag_name && state_ <= st::empty_gt;
+    const bool in_ref_attr = state_ == st::ref && ret_ == st::attr_value;
+    if ((in_tag || in_ref_attr) && tag_buf_start_ > 0) {
+      st_.buf.erase(st_.buf.begin(), st_.buf.begin() + tag_buf_start_);
+      for (auto& a : raw_attrs_) {
+        a.qname.off -= tag_buf_start_;
+        a.value.off -= tag_buf_start_;
+      }
+      tag_buf_start_ = 0;
+    } else if (!(in_tag || in_ref_attr)) {
+      st_.buf.clear();
+    }
+    ++gen_;
+    if (text_open_) text_open_ = false;  // the run continues as a new piece
+  }
+
+  std::size_t used = 0;
+  if (pend_len_) {
+    // Finish the UTF-8 sequence the previous chunk cut, and run the machine
+    // over exactly those bytes.
+    const auto lead = static_cast<unsigned char>(pend_[0]);
+    const unsigned need = lead >= 0xF0 ? 4u : lead >= 0xE0 ? 3u : 2u;
+    while (pend_len_ < need && used < size) pend_[pend_len_++] = data[used++];
+    char tmp[4];
+    std::memcpy(tmp, pend_, sizeof tmp);
+    const unsigned n = pend_len_;
+    if (n < need) {
+      std::uint32_t cp;
+      unsigned len;
+      if (detail::decode_utf8(reinterpret_cast<const unsigned char*>(tmp),
+                              reinterpret_cast<const unsigned char*>(tmp + n), cp, len) == detail::utf8_status::invalid) {
+        run_begin_ = tmp;
+        run_base_off_ = processed_;
+        pend_len_ = 0;
+        not_wf("invalid UTF-8", tmp);
+        return {used, parse_status::failed};
+      }
+      return {used, parse_status::ok};
+    }
+    pend_len_ = 0;
+    run_base_off_ = processed_;
+    const char* stop = run(tmp, tmp + n);
+    processed_ += static_cast<std::uint64_t>(stop - tmp);
+    if (state_ == st::failed) return {used, parse_status::failed};
+    if (stop != tmp + n) {  // a complete sequence cannot be "need more"
+      not_wf("invalid UTF-8", stop);
+      return {used, parse_status::failed};
+    }
+    if (paused_now_) return {used, parse_status::paused};
+    if (state_ == st::closed) return {used, parse_status::closed};
+  }
+  const char* begin = data + used;
+  const char* end = data + size;
+  run_base_off_ = processed_;
+  const char* stop = run(begin, end);
+  processed_ += static_cast<std::uint64_t>(stop - begin);
+  const std::size_t consumed = static_cast<std::size_t>(stop - data);
+  if (state_ == st::failed) return {consumed, parse_status::failed};
+  if (paused_now_) return {consumed, parse_status::paused};
+  if (state_ == st::closed) return {consumed, parse_status::closed};
+  if (stop < end) {
+    // An incomplete UTF-8 sequence at the very end (at most 3 bytes): keep it.
+    const auto rest = static_cast<unsigned>(end - stop);
+    std::memcpy(pend_, stop, rest);
+    pend_len_ = rest;
+  }
+  return {size, parse_status::ok};
+}
+
+// ---------------------------------------------------------------- the machine --
+
+// Reads one character (ASCII or a UTF-8 sequence) that must be an XML Char.
+// On success copies its bytes to out/len and advances p.
+inline bool push_parser::scan_char(const char*& p, const char* end, bool& need_more, char* out, unsigned& len) {
+  const auto c = static_cast<unsigned char>(*p);
+  if (c < 0x80) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return not_wf("character not allowed in XML", p);
+    out[0] = static_cast<char>(c);
+    len = 1;
+    ++p;
+    return true;
+  }
+  std::uint32_t cp;
+  const auto r = detail::decode_utf8(reinterpret_cast<const unsigned char*>(p),
+                                     reinterpret_cast<const unsigned char*>(end), cp, len);
+  if (r == detail::utf8_status::need_more) {
+    need_more = true;
+    return true;
+  }
+  if (r == detail::utf8_status::invalid) return not_wf("invalid UTF-8", p);
+  if (!detail::is_char_nonascii(cp)) return not_wf("character not allowed in XML", p);
+  std::memcpy(out, p, len);
+  p += len;
+  return true;
+}
+
+template <class Out>
+inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, std::size_t name_start,
+                                   bool& need_more) {
+  const char* s = p;
+  while (p < end) {
+    const auto c = static_cast<unsigned char>(*p);
+    const auto cls = detail::char_class[c];
+    if (name_need_start_) {
+      if (cls & detail::cc_name_start) {
+        name_need_start_ = false;
+        ++p;
+        continue;
+      }
+      if (c < 0x80) return not_wf(c == ':' ? "misplaced ':' in a name" : "invalid name start character", p);
+    } else {
+      if (cls & detail::cc_name) {
+        ++p;
+        continue;
+      }
+      if (c == ':') {
+        // Namespaces in XML §3: a QName has at most one colon, not at either end.
+        if (name_colon_) return not_wf("more than one ':' in a name", p);
+        name_colon_ = static_cast<std::uint32_t>(out.size() - name_start + static_cast<std::size_t>(p - s)) + 1;
+        name_need_start_ = true;
+        ++p;
+        continue;
+      }
+      if (c < 0x80) break;  // the name ends here
+    }
+    std::uint32_t cp;
+    unsigned len;
+    const auto r = detail::decode_utf8(reinterpret_cast<const unsigned char*>(p),
+                                       reinterpret_cast<const unsigned char*>(end), cp, len);
+    if (r == detail::utf8_status::need_more) {
+      need_more = true;
+      break;
+    }
+    if (r == detail::utf8_status::invalid) return not_wf("invalid UTF-8", p);
+    if (!detail::is_char_nonascii(cp)) return not_wf("character not allowed in XML", p);
+    if (name_need_start_) {
+      if (!detail::is_name_start_nonascii(cp)) return not_wf("invalid name start character", p);
+      name_need_start_ = false;
+    } else if (!detail::is_name_nonascii(cp)) {
+      break;
+    }
+    p += len;
+  }
+  const std::size_t n = out.size() - name_start + static_cast<std::size_t>(p - s);
+  if (n > lim_.max_name_bytes)
+    return fail(stream_condition::policy_violation, "name exceeds max_name_bytes", p);
+  out.insert(out.end(), s, p);
+  return true;
+}
+
+inline std::uint32_t push_parser::add_node(const detail::node_rec& rec, std::uint32_t parent) {
+  const auto idx = static_cast<std::uint32_t>(st_.nodes.size() - cur_.node);
+  st_.nodes.push_back(rec);
+  st_.nodes.back().parent = parent;
+  if (parent != detail::no_index) {
+    auto& pr = st_.nodes[cur_.node + parent];
+    if (pr.last_child == detail::no_index) pr.first_child = idx;
+    else st_.nodes[cur_.node + pr.last_child].next_sibling = idx;
+    pr.last_child = idx;
+  }
+  return idx;
+}
+
+inline bool push_parser::append_text(const char* s, std::size_t n, const char* at) {
+  text_bytes_ += n;
+  if (text_bytes_ > lim_.max_text_bytes)
+    return fail(stream_condition::policy_violation, "text exceeds max_text_bytes", at);
+  if (!text_open_) {
+    text_open_ = true;
+    if (opt_.mode == parse_mode::elements) {
+      detail::node_rec r;
+      r.is_text = true;
+      r.local = {arena_rel(), 0};
+      text_node_ = add_node(r, opens_.back().node);
+    } else {
+      event e;
+      e.kind_ = event_kind::text;
+      e.depth_ = depth_ - 1;
+      e.text_off_ = static_cast<std::uint32_t>(st_.buf.size());
+      e.text_len_ = 0;
+      q_.push_back(e);
+      text_node_ = static_cast<std::uint32_t>(q_.size() - 1);
+    }
+  }
+  st_.buf.insert(st_.buf.end(), s, s + n);
+  if (opt_.mode == parse_mode::elements)
+    st_.nodes[cur_.node + text_node_].local.len += static_cast<std::uint32_t>(n);
+  else
+    q_[text_node_].text_len_ += static_cast<std::uint32_t>(n);
+  return true;
+}
+
+inline void push_parser::close_text() {
+  text_open_ = false;
+  if (opt_.mode == parse_mode::events) text_bytes_ = 0;  // the limit is per run in events mode
+}
+
+inline bool push_parser::resolve(std::string_view prefix, detail::sref& ns, const char* at) {
+  if (prefix == "xml") {  // bound by definition (Namespaces in XML §3)
+    ns = {detail::persistent_bit, static_cast<std::uint32_t>(xmppcore::ns::xml.size())};  // see reset_stream
+    return true;
+  }
+  const scope_rec* b = lookup(prefix);
+  if (!b) {
+    if (prefix.empty()) {
+      ns = {};
+      return true;
+    }
+    return not_wf("undeclared namespace prefix", at);
+  }
+  ns = uri_ref(*b);
+  return true;
+}
+
+inline const char* push_parser::run(const char* p, const char* end) {
+  run_begin_ = p;
+  if (src_active_) src_mark_ = p;
+  bool need_more = false;
+  while (p < end && !need_more) {
+    switch (state_) {
+      // ------------------------------------------------------- stream start --
+      case st::start: {
+        const auto c = static_cast<unsigned char>(*p);
+        elem_start_off_ = off(p);
+        if (c == 0xEF) {  // UTF-8 byte order mark, allowed at the start (XML §4.3.3)
+          decl_.assign(1, static_cast<char>(c));
+          state_ = st::bom;
+          ++p;
+          break;
+        }
+        // A UTF-16/UTF-32 BOM, or UTF-16/32 text without one (a NUL byte in
+        // the first position): draft §11.5 allows UTF-8 only.
+        if (c == 0xFE || c == 0xFF || c == 0x00) {
+          fail(stream_condition::unsupported_encoding, "only UTF-8 is supported (draft §11.5)", p);
+          return p;
+        }
+        if (c == '<' && end - p >= 2 && p[1] == '\0') {
+          fail(stream_condition::unsupported_encoding, "only UTF-8 is supported (draft §11.5)", p);
+          return p;
+        }
+        state_ = st::prolog;
+        break;
+      }
+      case st::bom: {
+        static constexpr unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+        if (static_cast<unsigned char>(*p) != bom[decl_.size()]) {
+          not_wf("invalid UTF-8 at the start of the stream", p);
+          return p;
+        }
+        decl_.push_back(*p++);
+        if (decl_.size() == 3) state_ = st::prolog;
+        break;
+      }
+      case st::prolog: {
+        const auto c = static_cast<unsigned char>(*p);
+        if (detail::is_space(c)) {
+          decl_allowed_ = false;  // the XML declaration must be the very first thing
+          ++p;
+          break;
+        }
+        if (c == '<') {
+          elem_start_off_ = std::min(elem_start_off_, off(p));
+          ++p;
+          state_ = st::lt;
+          break;
+        }
+        not_wf("content before the stream header", p);
+        return p;
+      }
+      // ----------------------------------------------------------- markup --
+      case st::lt: {
+        const char c = *p;
+        if (c == '/') {
+          if (depth_ == 0) {
+            not_wf("end tag before the stream header", p);
+            return p;
+          }
+          ++p;
+          etag_.clear();
+          begin_name();
+          state_ = st::etag_name;
+          break;
+        }
+        if (c == '?') {
+          ++p;
+          if (depth_ == 0 && decl_allowed_) {
+            decl_.clear();
+            state_ = st::xmldecl;
+            break;
+          }
+          decl_allowed_ = false;
+          if (opt_.restricted == restricted_xml_policy::reject) {
+            fail(stream_condition::restricted_xml, "processing instruction (draft §11.1)", p - 1);
+            return p;
+          }
+          src_active_ = false;
+          if (opt_.keep_source && depth_ == 1) st_.src.resize(cur_.src);
+          ret_ = depth_ >= 2 ? st::text : depth_ == 1 ? st::between : st::prolog;
+          dashes_ = 0;
+          state_ = st::pi;
+          break;
+        }
+        if (c == '!') {
+          ++p;
+          decl_allowed_ = false;
+          decl_.clear();
+          state_ = st::bang;
+          break;
+        }
+        decl_allowed_ = false;
+        // A start tag: the name is scanned into open_names_.
+        tag_name_start_ = static_cast<std::uint32_t>(open_names_.size());
+        raw_attrs_.clear();
+        tag_buf_start_ = static_cast<std::uint32_t>(st_.buf.size());
+        begin_name();
+        state_ = st::stag_name;
+        break;
+      }
+      case st::stag_name: {
+        if (!scan_name(p, end, open_names_, tag_name_start_, need_more)) return p;
+        if (need_more || p == end) break;
+        if (over_element_bytes(p)) return p;
+        if (name_need_start_) {
+          not_wf("a name cannot end with ':'", p);
+          return p;
+        }
+        const char c = *p;
+        opens_.push_back({tag_name_start_, static_cast<std::uint32_t>(open_names_.size()) - tag_name_start_,
+                          name_colon_, 0, static_cast<std::uint32_t>(scope_.size()),
+                          static_cast<std::uint32_t>(scope_chars_.size())});
+        if (detail::is_space(static_cast<unsigned char>(c))) {
+          ++p;
+          state_ = st::stag_ws;
+        } else if (c == '>') {
+          ++p;
+          if (!finish_start_tag(p, false)) return p;
+        } else if (c == '/') {
+          ++p;
+          state_ = st::empty_gt;
+        } else {
+          not_wf("invalid character in a start tag", p);
+          return p;
+        }
+        break;
+      }
+      case st::stag_ws: {
+        while (p < end && detail::is_space(static_cast<unsigned char>(*p))) ++p;
+        if (p == end) break;
+        const char c = *p;
+        if (c == '>') {
+          ++p;
+          if (!finish_start_tag(p, false)) return p;
+          break;
+        }
+        if (c == '/') {
+          ++p;
+          state_ = st::empty_gt;
+          break;
+        }
+        if (raw_attrs_.size() >= lim_.max_attributes) {
+          fail(stream_condition::policy_violation, "element exceeds max_attributes", p);
+          return p;
+        }
+        raw_attrs_.push_back({{arena_rel(), 0}, 0, {}});
+        begin_name();
+        state_ = st::attr_name;
+        break;
+      }
+      case st::attr_name: {
+        auto& a = raw_attrs_.back();
+        if (!scan_name(p, end, st_.buf, cur_.buf + a.qname.off, need_more)) return p;
+        if (need_more || p == end) break;
+        if (name_need_start_) {
+          not_wf("a name cannot end with ':'", p);
+          return p;
+        }
+        a.qname.len = arena_rel() - a.qname.off;
+        a.colon = name_colon_;
+        const char c = *p++;
+        if (c == '=') {
+          state_ = st::attr_after_eq;
+        } else if (detail::is_space(static_cast<unsigned char>(c))) {
+          state_ = st::attr_before_eq;
+        } else {
+          not_wf("expected '=' after an attribute name", p - 1);
+          return p - 1;
+        }
+        break;
+      }
+      case st::attr_before_eq: {
+        while (p < end && detail::is_space(static_cast<unsigned char>(*p))) ++p;
+        if (p == end) break;
+        if (*p != '=') {
+          not_wf("expected '=' after an attribute name", p);
+          return p;
+        }
+        ++p;
+        state_ = st::attr_after_eq;
+        break;
+      }
+      case st::attr_after_eq: {
+        while (p < end && detail::is_space(static_cast<unsigned char>(*p))) ++p;
+        if (p == end) break;
+        if (*p != '"' && *p != '\'') {
+          not_wf("attribute value must be quoted", p);
+          return p;
+        }
+        quote_ = *p++;
+        raw_attrs_.back().value = {arena_rel(), 0};
+        skip_lf_ = false;
+        state_ = st::attr_value;
+        break;
+      }
+      case st::attr_value: {
+        auto& a = raw_attrs_.back();
+        if (skip_lf_) {
+          skip_lf_ = false;
+          if (*p == '\n') {
+            ++p;
+            break;
+          }
+        }
+        while (p < end) {
+          const char* s = p;
+          while (p < end && (detail::char_class[static_cast<unsigned char>(*p)] & detail::cc_attr)) ++p;
+          if (arena_rel() - a.value.off + static_cast<std::size_t>(p - s) > lim_.max_attribute_bytes) {
+            fail(stream_condition::policy_violation, "attribute value exceeds max_attribute_bytes", p);
+            return p;
+          }
+          st_.buf.insert(st_.buf.end(), s, p);
+          if (p == end) break;
+          const char c = *p;
+          if (c == quote_) {
+            ++p;
+            a.value.len = arena_rel() - a.value.off;
+            state_ = st::attr_after_value;
+            break;
+          }
+          if (c == '"' || c == '\'') {
+            st_.buf.push_back(c);
+            ++p;
+            continue;
+          }
+          if (c == '\t' || c == '\n') {  // attribute-value normalization (XML §3.3.3)
+            st_.buf.push_back(' ');
+            ++p;
+            continue;
+          }
+          if (c == '\r') {  // CR LF and lone CR are one line end (XML §2.11), then a space
+            st_.buf.push_back(' ');
+            ++p;
+            if (p == end) {
+              skip_lf_ = true;
+            } else if (*p == '\n') {
+              ++p;
+            }
+            continue;
+          }
+          if (c == '&') {
+            ++p;
+            ref_.clear();
+            ret_ = st::attr_value;
+            state_ = st::ref;
+            break;
+          }
+          if (c == '<') {
+            not_wf("'<' in an attribute value", p);
+            return p;
+          }
+          char buf[4];
+          unsigned len = 0;
+          if (!scan_char(p, end, need_more, buf, len)) return p;
+          if (need_more) break;
+          st_.buf.insert(st_.buf.end(), buf, buf + len);
+        }
+        if (state_ == st::attr_value && over_element_bytes(p)) return p;
+        break;
+      }
+      case st::attr_after_value: {
+        const char c = *p;
+        if (detail::is_space(static_cast<unsigned char>(c))) {
+          ++p;
+          state_ = st::stag_ws;
+        } else if (c == '>') {
+          ++p;
+          if (!finish_start_tag(p, false)) return p;
+        } else if (c == '/') {
+          ++p;
+          state_ = st::empty_gt;
+        } else {
+          not_wf("attributes must be separated by whitespace", p);
+          return p;
+        }
+        break;
+      }
+      case st::empty_gt: {
+        if (*p != '>') {
+          not_wf("expected '>' after '/' in a tag", p);
+          return p;
+        }
+        ++p;
+        if (!finish_start_tag(p, true)) return p;
+        break;
+      }
+      case st::etag_name: {
+        if (!scan_name(p, end, etag_, 0, need_more)) return p;
+        if (need_more || p == end) break;
+        if (name_need_start_) {
+          not_wf("a name cannot end with ':'", p);
+          return p;
+        }
+        const char c = *p++;
+        if (c == '>') {
+          if (!finish_end_tag(p)) return p;
+        } else if (detail::is_space(static_cast<unsigned char>(c))) {
+          state_ = st::etag_ws;
+        } else {
+          not_wf("invalid character in an end tag", p - 1);
+          return p - 1;
+        }
+        break;
+      }
+      case st::etag_ws: {
+        while (p < end && detail::is_space(static_cast<unsigned char>(*p))) ++p;
+        if (p == end) break;
+        if (*p != '>') {
+          not_wf("invalid character in an end tag", p);
+          return p;
+        }
+        ++p;
+        if (!finish_end_tag(p)) return p;
+        break;
+      }
+      // ---------------------------------------------------------- content --
+      case st::between: {
+        // Depth 1: only whitespace between top-level elements (keepalives).
+        while (p < end && detail::is_space(static_cast<unsigned char>(*p))) ++p;
+        if (p == end) break;
+        if (*p != '<') {
+          fail(stream_condition::bad_format, "character data between top-level elements", p);
+          return p;
+        }
+        begin_top_level(p);
+        ++p;
+        state_ = st::lt;
+        break;
+      }
+      case st::text: {
+        if (skip_lf_) {
+          skip_lf_ = false;
+          if (*p == '\n') {
+            ++p;
+            break;
+          }
+        }
+        while (p < end) {
+          const char* s = p;
+          while (p < end && (detail::char_class[static_cast<unsigned char>(*p)] & detail::cc_text)) ++p;
+          if (p != s) {
+            brackets_ = 0;
+            if (!append_text(s, static_cast<std::size_t>(p - s), s)) return s;
+          }
+          if (p == end) break;
+          const char c = *p;
+          if (c == '<') {
+            ++p;
+            brackets_ = 0;
+            close_text();
+            state_ = st::lt;
+            break;
+          }
+          if (c == '&') {
+            ++p;
+            brackets_ = 0;
+            ref_.clear();
+            ret_ = st::text;
+            state_ = st::ref;
+            break;
+          }
+          if (c == ']') {
+            ++brackets_;
+          } else if (c == '>') {
+            if (brackets_ >= 2) {  // XML §2.4: "]]>" may not appear in content
+              not_wf("']]>' in character data", p);
+              return p;
+            }
+            brackets_ = 0;
+          } else if (c == '\r') {
+            brackets_ = 0;
+            ++p;
+            if (!append_text("\n", 1, p - 1)) return p - 1;
+            if (p == end) skip_lf_ = true;
+            else if (*p == '\n') ++p;
+            continue;
+          } else {
+            brackets_ = 0;
+            char buf[4];
+            unsigned len = 0;
+            const char* at = p;
+            if (!scan_char(p, end, need_more, buf, len)) return p;
+            if (need_more) break;
+            if (!append_text(buf, len, at)) return at;
+            continue;
+          }
+          if (!append_text(p, 1, p)) return p;
+          ++p;
+        }
+        if (over_element_bytes(p)) return p;
+        break;
+      }
+      case st::ref: {
+        // &name; &#123; &#x1F;  — collect up to ';' (bounded), then decode.
+        while (p < end && *p != ';') {
+          const char c = *p;
+          if (c == '<' || c == '&' || c == '"' || c == '\'' || detail::is_space(static_cast<unsigned char>(c))) {
+            not_wf("malformed character or entity reference", p);
+            return p;
+          }
+          if (ref_.size() >= lim_.max_name_bytes + 12) {
+            fail(stream_condition::policy_violation, "reference exceeds max_name_bytes", p);
+            return p;
+          }
+          ref_.push_back(c);
+          ++p;
+        }
+        if (p == end) break;
+        ++p;  // ';'
+        if (!finish_ref(p)) return p;
+        state_ = ret_;
+        break;
+      }
+      // ------------------------------------------ <! ... : comments, CDATA --
+      case st::bang: {
+        decl_.push_back(*p++);
+        if (decl_ == "--") {
+          if (opt_.restricted == restricted_xml_policy::reject) {
+            fail(stream_condition::restricted_xml, "comment (draft §11.1)", p);
+            return p;
+          }
+          if (opt_.keep_source && depth_ == 1) {
+            src_active_ = false;
+            st_.src.resize(cur_.src);
+          }
+          ret_ = depth_ >= 2 ? st::text : depth_ == 1 ? st::between : st::prolog;
+          dashes_ = 0;
+          state_ = st::comment;
+        } else if (decl_[0] == 'D') {
+          fail(stream_condition::restricted_xml, "document type declaration (draft §11.1)", p);
+          return p;
+        } else if (std::string_view("[CDATA[").starts_with(decl_)) {
+          if (decl_.size() == 7) {
+            if (depth_ < 2) {
+              if (depth_ == 1) fail(stream_condition::bad_format, "character data between top-level elements", p);
+              else not_wf("CDATA section outside the root element", p);
+              return p;
+            }
+            brackets_ = 0;
+            state_ = st::cdata;
+          }
+        } else if (!(decl_.size() == 1 && decl_[0] == '-')) {
+          not_wf("invalid markup after '<!'", p);
+          return p;
+        }
+        break;
+      }
+      case st::cdata: {
+        // CDATA content is text; "]]>" ends it. ']' are held back in brackets_
+        // until we know whether they end the section.
+        char buf[4];
+        unsigned len = 0;
+        const char c = *p;
+        if (skip_lf_) {
+          skip_lf_ = false;
+          if (c == '\n') {
+            ++p;
+            break;
+          }
+        }
+        if (c == ']') {
+          ++brackets_;
+          ++p;
+          break;
+        }
+        if (c == '>' && brackets_ >= 2) {
+          for (unsigned i = 2; i < brackets_; ++i)
+            if (!append_text("]", 1, p)) return p;
+          brackets_ = 0;
+          ++p;
+          state_ = st::text;
+          break;
+        }
+        for (; brackets_ > 0; --brackets_)
+          if (!append_text("]", 1, p)) return p;
+        if (c == '\r') {
+          ++p;
+          if (!append_text("\n", 1, p - 1)) return p - 1;
+          if (p == end) skip_lf_ = true;
+          else if (*p == '\n') ++p;
+          break;
+        }
+        const char* at = p;
+        if (!scan_char(p, end, need_more, buf, len)) return p;
+        if (need_more) break;
+        if (!append_text(buf, len, at)) return at;
+        if (over_element_bytes(p)) return p;
+        break;
+      }
+      case st::comment:
+      case st::pi: {
+        // Only reached with restricted_xml_policy::ignore_comments_and_pis.
+        // Comment: "--" must be followed by '>' (XML §2.5). PI: ends at "?>".
+        char buf[4];
+        unsigned len = 0;
+        const char c = *p;
+        if (state_ == st::comment) {
+          if (c == '-') {
+            ++dashes_;
+            ++p;
+            break;
+          }
+          if (dashes_ >= 2) {
+            if (c != '>') {
+              not_wf("'--' inside a comment", p);
+              return p;
+            }
+            ++p;
+            state_ = ret_;
+            break;
+          }
+          dashes_ = 0;
+        } else {
+          if (c == '>' && dashes_ == 1) {
+            ++p;
+            state_ = ret_;
+            break;
+          }
+          dashes_ = (c == '?') ? 1 : 0;
+        }
+        if (!scan_char(p, end, need_more, buf, len)) return p;
+        if (over_element_bytes(p)) return p;
+        break;
+      }
+      case st::xmldecl: {
+        // Collect "<?...?>" at the very start (bounded), then parse it whole.
+        decl_.push_back(*p++);
+        if (decl_.size() >= 2 && decl_[decl_.size() - 2] == '?' && decl_.back() == '>') {
+          if (!parse_xmldecl(p)) return p;
+          break;
+        }
+        if (decl_.size() > 256) {
+          not_wf("XML declaration too long", p);
+          return p;
+        }
+        break;
+      }
+      case st::closed:
+      case st::failed:
+        return p;
+    }
+    if (state_ == st::failed) return p;
+    if (paused_now_ || state_ == st::closed) break;
+  }
+  if (state_ == st::failed) return p;
+  if (src_active_) {
+    st_.src.insert(st_.src.end(), src_mark_, p);
+  }
+  if (state_ != st::between && state_ != st::closed && !paused_now_) {
+    if (over_element_bytes(p) || over_buffered(p)) return p;
+  }
+  return p;
+}
+
+// --------------------------------------------------------------- start tags --
+
+inline bool push_parser::finish_start_tag(const char* p, bool empty) {
+  const char* at = p - 1;
+  open_rec& o = opens_.back();
+  ++depth_;
+  if (depth_ >= 2) {
+    if (depth_ - 1 > lim_.max_depth)
+      return fail(stream_condition::policy_violation, "element exceeds max_depth", at);
+    if (++elements_in_top_ > lim_.max_elements)
+      return fail(stream_condition::policy_violation, "element exceeds max_elements", at);
+  }
+  if (over_element_bytes(p)) return false;
+
+  // 1. Namespace declarations (Namespaces in XML §3), and unique attribute
+  //    names as written (XML §3.1 WFC: Unique Att Spec). The pairwise check is
+  //    bounded by max_attributes.
+  for (std::size_t i = 0; i < raw_attrs_.size(); ++i) {
+    auto& a = raw_attrs_[i];
+    const std::string_view qn = arena_view(a.qname);
+    for (std::size_t j = 0; j < i; ++j)
+      if (arena_view(raw_attrs_[j].qname) == qn) return not_wf("duplicate attribute", at);
+    std::string_view prefix;
+    if (qn == "xmlns") {
+      prefix = {};
+    } else if (a.colon == 6 && qn.starts_with("xmlns:")) {
+      prefix = qn.substr(6);
+    } else {
+      continue;
+    }
+    a.colon = decl_mark;
+    const std::string_view uri = arena_view(a.value);
+    if (prefix == "xmlns") return not_wf("the xmlns prefix cannot be declared", at);
+    if ((prefix == "xml") != (uri == ns::xml)) return not_wf("the xml prefix and its namespace go together", at);
+    if (uri == ns::xmlns) return not_wf("the xmlns namespace cannot be declared", at);
+    if (!prefix.empty() && uri.empty()) return not_wf("a prefix cannot be undeclared (Namespaces in XML 1.0)", at);
+    // draft §11.2.3: the db prefix belongs to the dialback namespace.
+    if (prefix == "db" && uri != ns::dialback)
+      return fail(stream_condition::invalid_namespace, "the db prefix must be bound to jabber:server:dialback (draft §11.2.3)", at);
+    if (scope_.size() >= lim_.max_namespace_declarations)
+      return fail(stream_condition::policy_violation, "too many namespace declarations in scope", at);
+    scope_rec r{};
+    r.prefix_off = static_cast<std::uint32_t>(scope_chars_.size());
+    r.prefix_len = static_cast<std::uint32_t>(prefix.size());
+    scope_chars_.append(prefix);
+    r.uri_off = static_cast<std::uint32_t>(scope_chars_.size());
+    r.uri_len = static_cast<std::uint32_t>(uri.size());
+    scope_chars_.append(uri);
+    r.persistent = false;
+    r.arena = a.value;  // the declaration's value is already in the arena
+    r.gen = gen_;
+    scope_.push_back(r);
+  }
+
+  // 2. The element's name.
+  const std::string_view qn(open_names_.data() + o.name_off, o.name_len);
+  const std::string_view prefix = o.colon ? qn.substr(0, o.colon - 1) : std::string_view{};
+  const std::string_view local = o.colon ? qn.substr(o.colon) : qn;
+  if (prefix == "xmlns") return not_wf("an element cannot have the xmlns prefix", at);
+  detail::sref ns_ref;
+  if (!resolve(prefix, ns_ref, at)) return false;
+
+  // 3. Attributes: resolve prefixes, unique by expanded name (Namespaces in XML §6.3).
+  const auto attr_first = static_cast<std::uint32_t>(st_.attrs.size());
+  const auto decl_first = static_cast<std::uint32_t>(st_.decls.size());
+  for (const auto& a : raw_attrs_) {
+    if (a.colon == decl_mark) {
+      const std::string_view q = arena_view(a.qname);
+      detail::decl_rec d;
+      d.prefix = q.size() > 5 ? detail::sref{a.qname.off + 6, a.qname.len - 6} : detail::sref{};
+      d.uri = a.value;
+      st_.decls.push_back(d);
+      continue;
+    }
+    detail::attr_rec r;
+    r.value = a.value;
+    if (a.colon) {
+      r.prefix = {a.qname.off, a.colon - 1};
+      r.local = {a.qname.off + a.colon, a.qname.len - a.colon};
+      const std::string_view ap = arena_view(r.prefix);
+      if (ap == "xmlns") return not_wf("the xmlns prefix cannot be used", at);
+      if (!resolve(ap, r.ns, at)) return false;
+      const std::string_view an = arena_view(r.ns), al = arena_view(r.local);
+      for (std::uint32_t k = attr_first; k < st_.attrs.size(); ++k)
+        if (arena_view(st_.attrs[k].local) == al && arena_view(st_.attrs[k].ns) == an)
+          return not_wf("duplicate attribute (same namespace and local name)", at);
+    } else {
+      r.local = a.qname;
+    }
+    st_.attrs.push_back(r);
+  }
+
+  if (depth_ == 1) {
+    if (!finish_root(p)) return false;
+    return empty ? end_element(p) : true;
+  }
+
+  // draft §11.2.1: stream-level elements in the streams namespace carry the
+  // streams prefix (RFC 6120 §4.9.3.2).
+  if (depth_ == 2 && arena_or_persistent_eq(ns_ref, ns::streams) && prefix.empty() &&
+      (local == "features" || local == "error"))
+    return fail(stream_condition::bad_namespace_prefix, "stream features and errors need the streams prefix (draft §11.2.1)", at);
+
+  // 4. Record the element.
+  detail::node_rec n;
+  n.prefix = arena_append(prefix);
+  n.local = arena_append(local);
+  n.ns = ns_ref;
+  n.attr_begin = attr_first - cur_.attr;
+  n.attr_count = static_cast<std::uint32_t>(st_.attrs.size()) - attr_first;
+  n.decl_begin = decl_first - cur_.decl;
+  n.decl_count = static_cast<std::uint32_t>(st_.decls.size()) - decl_first;
+  const std::uint32_t parent =
+      (opt_.mode == parse_mode::elements && depth_ >= 3) ? opens_[opens_.size() - 2].node : detail::no_index;
+  o.node = add_node(n, parent);
+  if (opt_.mode == parse_mode::events) {
+    event e;
+    e.kind_ = event_kind::element_started;
+    e.depth_ = depth_ - 1;
+    e.node_ = o.node;
+    q_.push_back(e);
+  }
+  raw_attrs_.clear();
+  tag_buf_start_ = static_cast<std::uint32_t>(st_.buf.size());
+  if (over_buffered(p)) return false;
+  if (empty) return end_element(p);
+  state_ = st::text;
+  return true;
+}
+
+inline bool push_parser::finish_root(const char* p) {
+  const char* at = p - 1;
+  const open_rec& o = opens_.back();
+  const std::string_view qn(open_names_.data() + o.name_off, o.name_len);
+  const std::string_view prefix = o.colon ? qn.substr(0, o.colon - 1) : std::string_view{};
+  const std::string_view local = o.colon ? qn.substr(o.colon) : qn;
+  const scope_rec* b = prefix.empty() ? lookup({}) : lookup(prefix);
+  const std::string_view root_ns = b ? scope_uri(*b) : std::string_view{};
+  // draft §11.2.1: the root is <stream/> in http://etherx.jabber.org/streams.
+  if (local != "stream" || root_ns != ns::streams)
+    return fail(stream_condition::invalid_namespace, "the root must be stream in http://etherx.jabber.org/streams (draft §11.2.1)", at);
+  // draft §11.2.2: the default namespace is one of the content namespaces.
+  const scope_rec* d = lookup({});
+  const std::string_view content = d ? scope_uri(*d) : std::string_view{};
+  bool ok = false;
+  for (const auto& c : opt_.content_namespaces) ok = ok || (c == content);
+  if (!ok)
+    return fail(stream_condition::invalid_namespace, "the default namespace must be jabber:client or jabber:server (draft §11.2.2)", at);
+
+  // Move everything the header declared into persistent storage: its
+  // bindings stay in scope for the whole stream.
+  std::string& ps = st_.persistent;
+  for (auto& r : scope_) {
+    const std::string_view pf = scope_prefix(r), u = scope_uri(r);
+    r.prefix_off = static_cast<std::uint32_t>(ps.size());
+    ps.append(pf);
+    r.uri_off = static_cast<std::uint32_t>(ps.size());
+    ps.append(u);
+    r.persistent = true;
+  }
+  scope_chars_.clear();
+  opens_.back().scope_chars = 0;
+  struct offs {
+    std::uint32_t ns_off, ns_len, local_off, local_len, prefix_off, prefix_len, val_off, val_len;
+  };
+  std::vector<offs> tmp;
+  tmp.reserve(st_.attrs.size());
+  auto put = [&](std::string_view s, std::uint32_t& o2, std::uint32_t& l) {
+    o2 = static_cast<std::uint32_t>(ps.size());
+    l = static_cast<std::uint32_t>(s.size());
+    ps.append(s);
+  };
+  for (const auto& a : st_.attrs) {
+    offs t{};
+    put(st_.str(cur_, a.ns), t.ns_off, t.ns_len);
+    put(st_.str(cur_, a.local), t.local_off, t.local_len);
+    put(st_.str(cur_, a.prefix), t.prefix_off, t.prefix_len);
+    put(st_.str(cur_, a.value), t.val_off, t.val_len);
+    tmp.push_back(t);
+  }
+  std::uint32_t pre_off, pre_len;
+  put(prefix, pre_off, pre_len);
+  // Views only after all appends (ps may have reallocated while growing).
+  header_ = stream_header{};
+  header_.attributes.reserve(tmp.size());
+  for (const auto& t : tmp)
+    header_.attributes.push_back({{ps.data() + t.ns_off, t.ns_len}, {ps.data() + t.local_off, t.local_len},
+                                  {ps.data() + t.prefix_off, t.prefix_len}, {ps.data() + t.val_off, t.val_len}});
+  header_.declarations.reserve(scope_.size());
+  for (const auto& r : scope_) header_.declarations.push_back({scope_prefix(r), scope_uri(r)});
+  header_.prefix = {ps.data() + pre_off, pre_len};
+  header_.content_namespace = scope_uri(*lookup({}));
+  header_ok_ = true;
+  clear_arena();
+  raw_attrs_.clear();
+  event e;
+  e.kind_ = event_kind::stream_opened;
+  q_.push_back(e);
+  state_ = st::between;
+  if (pending_lim_) {
+    lim_ = *pending_lim_;
+    pending_lim_.reset();
+  }
+  (void)prefix;
+  return true;
+}
+
+inline bool push_parser::arena_or_persistent_eq(detail::sref r, std::string_view s) const noexcept {
+  return st_.str(cur_, r) == s;
+}
+
+// ----------------------------------------------------------------- end tags --
+
+inline bool push_parser::finish_end_tag(const char* p) {
+  const open_rec& o = opens_.back();
+  if (std::string_view(open_names_.data() + o.name_off, o.name_len) != etag_)
+    return not_wf("end tag does not match the start tag", p - 1);
+  return end_element(p);
+}
+
+inline bool push_parser::end_element(const char* p) {
+  close_text();
+  const open_rec o = opens_.back();
+  if (depth_ == 1) {  // </stream:stream> (draft §4.4)
+    event e;
+    e.kind_ = event_kind::stream_closed;
+    q_.push_back(e);
+    state_ = st::closed;
+    src_active_ = false;
+    return true;
+  }
+  if (opt_.mode == parse_mode::events) {
+    // The start tag's records may be gone (an earlier receive call), so the
+    // name is recorded again for the end event.
+    const std::string_view qn(open_names_.data() + o.name_off, o.name_len);
+    const std::string_view prefix = o.colon ? qn.substr(0, o.colon - 1) : std::string_view{};
+    detail::node_rec n;
+    n.prefix = arena_append(prefix);
+    n.local = arena_append(o.colon ? qn.substr(o.colon) : qn);
+    if (!resolve(prefix, n.ns, p - 1)) return false;
+    event e;
+    e.kind_ = event_kind::element_ended;
+    e.depth_ = depth_ - 1;
+    e.node_ = add_node(n, detail::no_index);
+    q_.push_back(e);
+  }
+  scope_.resize(o.scope_size);
+  scope_chars_.resize(o.scope_chars);
+  open_names_.resize(o.name_off);
+  opens_.pop_back();
+  --depth_;
+  if (depth_ > 1) {
+    state_ = st::text;
+    return true;
+  }
+  // A top-level element is complete.
+  state_ = st::between;
+  if (opt_.mode == parse_mode::elements) {
+    detail::element_base b = cur_;
+    if (src_active_) {
+      st_.src.insert(st_.src.end(), src_mark_, p);
+      src_active_ = false;
+    }
+    b.src_len = opt_.keep_source ? static_cast<std::uint32_t>(st_.src.size() - cur_.src) : 0;
+    bases_.push_back(b);
+    event e;
+    e.kind_ = event_kind::element_received;
+    e.depth_ = 1;
+    e.node_ = 0;
+    e.base_ = static_cast<std::uint32_t>(bases_.size() - 1);
+    q_.push_back(e);
+    // The next element starts after everything recorded so far.
+    cur_ = {static_cast<std::uint32_t>(st_.nodes.size()), static_cast<std::uint32_t>(st_.attrs.size()),
+            static_cast<std::uint32_t>(st_.decls.size()), static_cast<std::uint32_t>(st_.buf.size()),
+            static_cast<std::uint32_t>(st_.src.size()), 0};
+    ++gen_;
+  }
+  src_active_ = false;
+  if (pending_lim_) {
+    lim_ = *pending_lim_;
+    pending_lim_.reset();
+  }
+  if (pause_requested_) {
+    pause_requested_ = false;
+    paused_now_ = true;
+  }
+  return true;
+}
+
+// ------------------------------------------------------------ references --
+
+inline bool push_parser::finish_ref(const char* p) {
+  const char* at = p - 1;
+  const std::string_view r = ref_;
+  char out[4];
+  unsigned len = 0;
+  if (!r.empty() && r[0] == '#') {
+    // XML §4.1 [66] CharRef; the value must be a legal Char (WFC: Legal Character).
+    const bool hex = r.size() > 1 && r[1] == 'x';
+    const std::string_view digits = r.substr(hex ? 2 : 1);
+    if (digits.empty()) return not_wf("empty character reference", at);
+    std::uint32_t v = 0;
+    for (char c : digits) {
+      unsigned d;
+      if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+      else if (hex && c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+      else if (hex && c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
+      else return not_wf("malformed character reference", at);
+      v = v * (hex ? 16u : 10u) + d;
+      if (v > 0x10FFFF) return not_wf("character reference out of range", at);
+    }
+    if (!detail::is_char(v)) return not_wf("character reference to a non-Char", at);
+    len = detail::encode_utf8(v, out);
+  } else {
+    if (r == "lt") out[0] = '<';
+    else if (r == "gt") out[0] = '>';
+    else if (r == "amp") out[0] = '&';
+    else if (r == "quot") out[0] = '"';
+    else if (r == "apos") out[0] = '\'';
+    else {
+      // Is it a well-formed entity reference at all? Then §11.1 forbids it;
+      // otherwise it is simply not well-formed.
+      if (!detail::is_xml_name(r)) return not_wf("malformed entity reference", at);
+      return fail(stream_condition::restricted_xml, "entity reference other than the predefined five (draft §11.1)", at);
+    }
+    len = 1;
+  }
+  if (ret_ == st::attr_value) {
+    auto& a = raw_attrs_.back();
+    if (arena_rel() - a.value.off + len > lim_.max_attribute_bytes)
+      return fail(stream_condition::policy_violation, "attribute value exceeds max_attribute_bytes", at);
+    st_.buf.insert(st_.buf.end(), out, out + len);
+    return true;
+  }
+  if (depth_ < 2) {
+    return fail(stream_condition::bad_format, "character data between top-level elements", at);
+  }
+  return append_text(out, len, at);
+}
+
+// -------------------------------------------------------- XML declaration --
+
+inline bool push_parser::parse_xmldecl(const char* p) {
+  const char* at = p - 1;
+  decl_allowed_ = false;
+  std::string_view d(decl_);
+  d.remove_suffix(2);  // "?>"
+  // A PI whose target is not exactly "xml" is an ordinary (restricted) PI.
+  if (!d.starts_with("xml") || d.size() < 4 || !detail::is_space(static_cast<unsigned char>(d[3]))) {
+    if (opt_.restricted == restricted_xml_policy::reject)
+      return fail(stream_condition::restricted_xml, "processing instruction (draft §11.1)", at);
+    state_ = st::prolog;
+    return true;
+  }
+  d.remove_prefix(3);
+  // XML §2.8 [23] XMLDecl ::= '<?xml' VersionInfo EncodingDecl? SDDecl? S? '?>'
+  auto skip_ws = [&] {
+    std::size_t n = 0;
+    while (n < d.size() && detail::is_space(static_cast<unsigned char>(d[n]))) ++n;
+    d.remove_prefix(n);
+    return n;
+  };
+  auto pseudo_attr = [&](std::string_view name, std::string_view& value) -> bool {
+    if (!d.starts_with(name)) return false;
+    d.remove_prefix(name.size());
+    skip_ws();
+    if (d.empty() || d[0] != '=') return false;
+    d.remove_prefix(1);
+    skip_ws();
+    if (d.empty() || (d[0] != '"' && d[0] != '\'')) return false;
+    const char q = d[0];
+    const auto close = d.find(q, 1);
+    if (close == std::string_view::npos) return false;
+    value = d.substr(1, close - 1);
+    d.remove_prefix(close + 1);
+    return true;
+  };
+  std::string_view v;
+  if (!skip_ws() || !pseudo_attr("version", v)) return not_wf("malformed XML declaration", at);
+  if (v != "1.0") return not_wf("only XML 1.0 is supported", at);
+  std::size_t ws = skip_ws();
+  if (ws && d.starts_with("encoding")) {
+    std::string_view enc;
+    if (!pseudo_attr("encoding", enc) || enc.empty()) return not_wf("malformed XML declaration", at);
+    // XML §4.3.3 [81] EncName ::= [A-Za-z] ([A-Za-z0-9._] | '-')*
+    if (!((enc[0] >= 'A' && enc[0] <= 'Z') || (enc[0] >= 'a' && enc[0] <= 'z')))
+      return not_wf("malformed encoding name", at);
+    for (char c : enc)
+      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+        return not_wf("malformed encoding name", at);
+    std::string lower(enc);
+    for (auto& c : lower) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    if (lower != "utf-8")
+      return fail(stream_condition::unsupported_encoding, "only UTF-8 is supported (draft §11.5)", at);
+    ws = skip_ws();
+  }
+  if (ws && d.starts_with("standalone")) {
+    std::string_view sd;
+    if (!pseudo_attr("standalone", sd) || (sd != "yes" && sd != "no")) return not_wf("malformed XML declaration", at);
+    skip_ws();
+  }
+  if (!d.empty()) return not_wf("malformed XML declaration", at);
+  state_ = st::prolog;
+  return true;
+}
+
+}  // namespace xmppcore::xml

@@ -1,0 +1,437 @@
+// xmppcore — the strict validating push parser for one direction of an XMPP stream.
+//
+// Theory of operation
+// -------------------
+// A resumable byte-level state machine (STYLE.md §5): `receive()` runs it over
+// whatever bytes arrive, any split, and every construct that straddles a chunk
+// boundary is simply continued in the next call. The only bytes ever held back
+// are an incomplete UTF-8 sequence (at most 3 bytes, kept in `pend_`). Names,
+// values and text are copied into an arena as they are scanned, so nothing
+// refers to the caller's buffer after receive() returns. Hot states (text,
+// attribute values, names) scan runs of plain ASCII with a table lookup per
+// byte and copy each run in one go.
+//
+// What it enforces: XML 1.0 well-formedness for the subset XMPP uses,
+// Namespaces in XML, UTF-8 only (draft §11.5), the §11.1 restrictions
+// (comments, PIs, DTDs, non-predefined entity references: <restricted-xml/>, as
+// RFC 6120 §11.1 decided; an option ignores comments and PIs as the draft's
+// text says), the §11.2 namespace rules for the stream root, the content
+// namespace, the streams prefix and the dialback prefix, and the limits of
+// limits.hpp (<policy-violation/>).
+//
+// Stream shape (draft §4): depth 0 is the <stream:stream> start tag and gives
+// a stream_opened event; each complete depth-1 element is delivered whole
+// (parse_mode::elements) or as start/text/end events at every depth
+// (parse_mode::events); </stream:stream> gives stream_closed and nothing after
+// it is consumed.
+//
+// Character data directly at depth 1 (between top-level elements): whitespace
+// is allowed and dropped (keepalives, draft §5.1 and RFC 6120 §4.6.1); any
+// other character data, references included, is <bad-format/> because the
+// stream's content model has no text (the XML is well-formed, just not XMPP).
+//
+// Errors are values: receive() never throws; the first error is sticky
+// (status failed, error() says the condition, byte offset and reason).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <xmppcore/conditions.hpp>
+#include <xmppcore/xml/detail/chars.hpp>
+#include <xmppcore/xml/element.hpp>
+#include <xmppcore/xml/limits.hpp>
+#include <xmppcore/xml/parse_error.hpp>
+
+namespace xmppcore::xml {
+
+/// How content below the stream root is delivered.
+enum class parse_mode : std::uint8_t {
+  elements,  ///< one element_received event per complete top-level element (the common case)
+  events,    ///< element_started / text / element_ended at every depth (SAX style)
+};
+
+/// What to do with comments and processing instructions (draft §11.1).
+enum class restricted_xml_policy : std::uint8_t {
+  reject,                   ///< <restricted-xml/> (RFC 6120 §11.1; the default)
+  ignore_comments_and_pis,  ///< skip them, as the draft's §11.1 text says. Risk: a peer can
+                            ///< pad the stream with data nobody sees; the element byte limit
+                            ///< still applies inside elements, and skipped bytes are never buffered.
+};
+
+/// Parser configuration. Fixed at construction except the limits.
+struct parser_options {
+  parse_mode mode = parse_mode::elements;
+  xml::limits limits = limits::defaults();
+  restricted_xml_policy restricted = restricted_xml_policy::reject;
+  /// Keep each top-level element's exact source bytes (element::source()).
+  bool keep_source = false;
+  /// Accepted default namespaces of the stream (draft §11.2.2).
+  std::vector<std::string> content_namespaces{std::string(ns::client), std::string(ns::server)};
+};
+
+/// Outcome of receive().
+enum class parse_status : std::uint8_t {
+  ok,      ///< all bytes consumed; more may come
+  paused,  ///< stopped after the '>' of the top-level element asked for (pause_after_next_element)
+  closed,  ///< </stream:stream> seen; bytes after it were not consumed
+  failed,  ///< a stream error; see error(). Sticky.
+};
+
+struct receive_result {
+  std::size_t consumed = 0;  ///< bytes of the input consumed (<= its size)
+  parse_status status = parse_status::ok;
+};
+
+enum class event_kind : std::uint8_t {
+  stream_opened,     ///< the stream header arrived; see push_parser::header()
+  element_received,  ///< elements mode: a complete top-level element
+  element_started,   ///< events mode: a start tag (attributes, no children yet)
+  text,              ///< events mode: character data (a run may arrive in several pieces)
+  element_ended,     ///< events mode: an end tag (or the end of an empty-element tag)
+  stream_closed,     ///< </stream:stream>
+};
+
+/// The stream header (draft §4.4): the root start tag's attributes and declarations.
+struct stream_header {
+  std::string_view prefix;             ///< the prefix the root used ("stream")
+  std::string_view content_namespace;  ///< the default namespace ("jabber:client")
+  std::vector<attribute> attributes;   ///< namespace declarations excluded
+  std::vector<namespace_decl> declarations;
+  /// The value of an attribute ('to', 'from', 'id', 'version'; 'lang' with ns::xml).
+  std::optional<std::string_view> attr(std::string_view local, std::string_view ns_uri = {}) const noexcept {
+    for (const auto& a : attributes)
+      if (a.local == local && a.ns == ns_uri) return a.value;
+    return std::nullopt;
+  }
+};
+
+class push_parser;
+
+/// One parser event. A view: valid until the next non-const call on the parser.
+class event {
+ public:
+  event_kind kind() const noexcept { return kind_; }
+  /// Depth of the element concerned: 1 for a top-level element.
+  std::uint32_t depth() const noexcept { return depth_; }
+  /// element_received: the whole element. element_started: the start tag
+  /// (name, attributes, declarations; no children). element_ended: the name.
+  xml::element element() const noexcept { return xml::element(s_, b_, node_); }
+  /// element_started / element_ended: the element's name.
+  qname name() const noexcept { return element().qualified_name(); }
+  /// text: the decoded character data of this piece.
+  std::string_view text() const noexcept { return text_; }
+
+ private:
+  friend class push_parser;
+  event_kind kind_{};
+  std::uint32_t depth_ = 0;
+  std::uint32_t node_ = 0;
+  std::uint32_t base_ = detail::no_index;  // index into the parser's bases, or none
+  std::uint32_t text_off_ = 0, text_len_ = 0;
+  const detail::store* s_ = nullptr;
+  const detail::element_base* b_ = nullptr;
+  std::string_view text_;
+};
+
+/// The push parser. See the file comment for the theory of operation.
+///
+/// ```cpp
+/// xml::push_parser p;
+/// auto r = p.receive(bytes);            // r.consumed, r.status
+/// while (auto ev = p.next_event()) { ... ev->element() ... }
+/// ```
+class push_parser {
+ public:
+  explicit push_parser(parser_options opt = {}) : opt_(std::move(opt)), lim_(opt_.limits) { reset_stream(); }
+  push_parser(const push_parser&) = delete;
+  push_parser& operator=(const push_parser&) = delete;
+
+  /// Feeds bytes: any split of the stream, one byte at a time included.
+  /// Consumes all of them unless it pauses, the stream closes, or it fails;
+  /// bytes not consumed stay the caller's (e.g. the TLS bytes after
+  /// <proceed/>). Events of the previous call are dropped, new ones are queued
+  /// for next_event(). Never throws on malformed input (only std::bad_alloc
+  /// could escape, and the limits keep allocations bounded).
+  receive_result receive(std::span<const std::byte> bytes) {
+    return receive(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+  receive_result receive(std::string_view bytes) { return receive(bytes.data(), bytes.size()); }
+  receive_result receive(const char* data, std::size_t size);
+
+  /// The peer closed the transport. Returns closed when the stream was closed
+  /// cleanly, else failed (xml-not-well-formed, "unexpected end of input").
+  parse_status receive_eof() noexcept {
+    if (state_ == st::closed || state_ == st::failed) return status_now();
+    err_ = {stream_condition::xml_not_well_formed, offset(), "unexpected end of input"};
+    state_ = st::failed;
+    return parse_status::failed;
+  }
+
+  /// The next queued event, or nullopt when the queue is empty.
+  std::optional<event> next_event() noexcept {
+    if (q_head_ >= q_.size()) return std::nullopt;
+    event e = q_[q_head_++];
+    e.s_ = &st_;
+    e.b_ = e.base_ == detail::no_index ? &event_base_ : &bases_[e.base_];
+    if (e.kind_ == event_kind::text) e.text_ = {st_.buf.data() + e.text_off_, e.text_len_};
+    return e;
+  }
+  /// Number of events not yet taken.
+  std::size_t pending_events() const noexcept { return q_.size() - q_head_; }
+
+  /// Stop right after the closing '>' of the next complete top-level element
+  /// (draft §5.1 rule 6: TLS starts right after the '>' of <proceed/>; §6.3
+  /// likewise for a SASL security layer). One-shot.
+  void pause_after_next_element() noexcept { pause_requested_ = true; }
+
+  /// Expect a new stream header, which may again begin with a BOM and an XML
+  /// declaration (draft §5.1 rule 9, §6.2). Everything the old stream
+  /// declared is dropped; options and limits are kept. Also clears a failure.
+  void restart() {
+    reset_stream();
+    state_ = st::start;
+  }
+
+  /// Swaps the limits profile (e.g. pre_authentication() -> defaults() after
+  /// SASL). Applies at once between top-level elements, else when the element
+  /// in progress ends.
+  void set_limits(const limits& l) noexcept {
+    if (between_elements()) {
+      lim_ = l;
+      pending_lim_.reset();
+    } else {
+      pending_lim_ = l;
+    }
+  }
+  const limits& current_limits() const noexcept { return lim_; }
+
+  /// The stream header, once stream_opened was reported; else nullptr.
+  const stream_header* header() const noexcept { return header_ok_ ? &header_ : nullptr; }
+  /// The first error; meaningful once a call reported failed.
+  const parse_error& error() const noexcept { return err_; }
+  bool failed() const noexcept { return state_ == st::failed; }
+  bool closed() const noexcept { return state_ == st::closed; }
+  /// True between top-level elements of an open stream.
+  bool between_elements() const noexcept { return state_ == st::between && pend_len_ == 0; }
+  /// Bytes consumed since construction (across restarts).
+  std::uint64_t offset() const noexcept { return processed_ + pend_len_; }
+
+  /// Gives the arena's and the queue's memory back when between elements, so
+  /// an idle stream holds only its header. Drops queued events.
+  void release_memory() {
+    if (!between_elements()) return;
+    release(q_);
+    q_head_ = 0;
+    release(bases_);
+    release(st_.buf);
+    release(st_.nodes);
+    release(st_.attrs);
+    release(st_.decls);
+    release(st_.src);
+    release(raw_attrs_);
+    release(etag_);
+    release(ref_);
+    release(decl_);
+    cur_ = {};
+    ++gen_;
+    open_names_.shrink_to_fit();
+    opens_.shrink_to_fit();
+    scope_.shrink_to_fit();
+    scope_chars_.shrink_to_fit();
+  }
+
+ private:
+  template <class C>
+  static void release(C& c) {
+    C().swap(c);
+  }
+
+  enum class st : std::uint8_t {
+    start, bom, prolog, lt, xmldecl,
+    stag_name, stag_ws, attr_name, attr_before_eq, attr_after_eq, attr_value, attr_after_value, empty_gt,
+    etag_name, etag_ws,
+    text, between,
+    bang, comment, pi, cdata,
+    ref,
+    closed, failed,
+  };
+
+  static constexpr std::uint32_t decl_mark = 0xffffffffu;
+  struct raw_attr {
+    detail::sref qname;       // in the arena (relative)
+    std::uint32_t colon = 0;  // 1 + index of ':' in the qname, 0 if none; decl_mark for xmlns
+    detail::sref value;
+  };
+  struct scope_rec {
+    std::uint32_t prefix_off, prefix_len, uri_off, uri_len;  // into scope_chars_ or st_.persistent
+    bool persistent;
+    detail::sref arena;  // the URI as an arena ref, valid while gen == gen_
+    std::uint64_t gen;
+  };
+  struct open_rec {
+    std::uint32_t name_off, name_len, colon;  // the raw qname in open_names_
+    std::uint32_t node;                       // node index (relative), elements mode
+    std::uint32_t scope_size, scope_chars;    // scope sizes before this element's declarations
+  };
+
+  parse_status status_now() const noexcept {
+    switch (state_) {
+      case st::failed: return parse_status::failed;
+      case st::closed: return parse_status::closed;
+      default: return parse_status::ok;
+    }
+  }
+  bool fail(stream_condition c, std::string_view why, const char* at) noexcept {
+    if (state_ != st::failed) {
+      err_ = {c, off(at), why};
+      state_ = st::failed;
+    }
+    return false;
+  }
+  bool not_wf(std::string_view why, const char* at) noexcept {
+    return fail(stream_condition::xml_not_well_formed, why, at);
+  }
+  std::uint64_t off(const char* p) const noexcept {
+    return run_base_off_ + static_cast<std::uint64_t>(p - run_begin_);
+  }
+
+  void reset_stream();
+  void clear_arena();
+  void begin_top_level(const char* lt);
+
+  std::uint32_t arena_rel() const noexcept { return static_cast<std::uint32_t>(st_.buf.size() - cur_.buf); }
+  detail::sref arena_append(std::string_view s) {
+    detail::sref r{arena_rel(), static_cast<std::uint32_t>(s.size())};
+    st_.buf.insert(st_.buf.end(), s.begin(), s.end());
+    return r;
+  }
+  std::string_view arena_view(detail::sref r) const noexcept { return st_.str(cur_, r); }
+
+  bool over_element_bytes(const char* p) noexcept {
+    if (off(p) - elem_start_off_ > lim_.max_element_bytes)
+      return !fail(stream_condition::policy_violation, "element exceeds max_element_bytes", p);
+    return false;
+  }
+  bool over_buffered(const char* p) noexcept {
+    const std::size_t held =
+        arena_rel() + (st_.src.size() - cur_.src) + open_names_.size() + scope_chars_.size() + pend_len_;
+    if (held > lim_.max_buffered_bytes)
+      return !fail(stream_condition::policy_violation, "parser buffer exceeds max_buffered_bytes", p);
+    return false;
+  }
+
+  // text
+  bool append_text(const char* s, std::size_t n, const char* at);
+  void close_text();
+  std::uint32_t add_node(const detail::node_rec& rec, std::uint32_t parent);
+
+  // names
+  void begin_name() noexcept {
+    name_need_start_ = true;
+    name_colon_ = 0;
+  }
+  template <class Out>
+  bool scan_name(const char*& p, const char* end, Out& out, std::size_t name_start, bool& need_more);
+
+  // namespaces
+  const scope_rec* lookup(std::string_view prefix) const noexcept {
+    for (auto it = scope_.rbegin(); it != scope_.rend(); ++it)
+      if (scope_prefix(*it) == prefix) return &*it;
+    return nullptr;
+  }
+  std::string_view scope_prefix(const scope_rec& r) const noexcept {
+    return {(r.persistent ? st_.persistent.data() : scope_chars_.data()) + r.prefix_off, r.prefix_len};
+  }
+  std::string_view scope_uri(const scope_rec& r) const noexcept {
+    return {(r.persistent ? st_.persistent.data() : scope_chars_.data()) + r.uri_off, r.uri_len};
+  }
+  detail::sref uri_ref(const scope_rec& r) {
+    if (r.persistent) return {r.uri_off | detail::persistent_bit, r.uri_len};
+    auto& m = const_cast<scope_rec&>(r);
+    if (m.gen != gen_) {
+      m.arena = arena_append(scope_uri(r));
+      m.gen = gen_;
+    }
+    return m.arena;
+  }
+  bool resolve(std::string_view prefix, detail::sref& ns, const char* at);
+
+  bool arena_or_persistent_eq(detail::sref r, std::string_view s) const noexcept;
+  bool finish_start_tag(const char* p, bool empty);
+  bool finish_root(const char* p);
+  bool finish_end_tag(const char* p);
+  bool end_element(const char* p);
+  bool parse_xmldecl(const char* p);
+  bool finish_ref(const char* p);
+  bool scan_char(const char*& p, const char* end, bool& need_more, char* out, unsigned& len);
+
+  const char* run(const char* p, const char* end);
+
+  // --------------------------------------------------------------- state --
+  parser_options opt_;
+  limits lim_;
+  std::optional<limits> pending_lim_;
+  st state_ = st::start;
+  st ret_ = st::text;  // where a reference or a skipped construct returns to
+  parse_error err_;
+  std::uint64_t processed_ = 0;  // stream offset of the next byte the machine will see
+  std::uint64_t run_base_off_ = 0;
+  const char* run_begin_ = nullptr;
+  std::uint64_t elem_start_off_ = 0;
+
+  char pend_[4] = {};  // a UTF-8 sequence cut by a chunk boundary
+  unsigned pend_len_ = 0;
+
+  bool name_need_start_ = false;
+  std::uint32_t name_colon_ = 0;
+  std::string open_names_;
+  std::vector<open_rec> opens_;
+  std::string etag_;
+  std::uint32_t tag_name_start_ = 0;
+  std::vector<raw_attr> raw_attrs_;
+  std::uint32_t tag_buf_start_ = 0;  // events mode: where the tag's arena data starts
+  char quote_ = 0;
+  std::uint32_t depth_ = 0;  // open elements, the stream root included
+  std::uint32_t elements_in_top_ = 0;
+
+  std::vector<scope_rec> scope_;
+  std::string scope_chars_;
+
+  bool text_open_ = false;
+  std::uint32_t text_node_ = 0;
+  std::size_t text_bytes_ = 0;
+  unsigned brackets_ = 0;  // consecutive ']' seen (for "]]>")
+  bool skip_lf_ = false;   // the previous byte was '\r' (XML §2.11 line ends)
+
+  std::string ref_;
+  std::string decl_;          // "<!" lookahead, XML declaration
+  bool decl_allowed_ = true;  // nothing but a BOM seen yet
+  unsigned dashes_ = 0;       // comment / PI end matching
+
+  bool src_active_ = false;
+  const char* src_mark_ = nullptr;
+
+  detail::store st_;
+  detail::element_base cur_;         // base of the element being built
+  detail::element_base event_base_;  // all zero: events mode
+  std::vector<detail::element_base> bases_;
+  std::vector<event> q_;
+  std::size_t q_head_ = 0;
+  std::uint64_t gen_ = 1;
+  stream_header header_;
+  bool header_ok_ = false;
+  bool pause_requested_ = false;
+  bool paused_now_ = false;
+};
+
+}  // namespace xmppcore::xml
+
+#include <xmppcore/xml/impl/push_parser_impl.hpp>
