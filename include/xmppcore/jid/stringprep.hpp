@@ -19,7 +19,11 @@
 //
 // Stored strings vs queries (RFC 3454 §7): by default unassigned code points (table A.1) are an
 // error, as for stored strings (JIDs on a server, SASL passwords); pass allow_unassigned = true
-// for query strings.
+// for query strings. Known deviation in query mode (ICU's, found by tests/jid/libidn_diff_test.cpp):
+// the RFC 3454 §6 bidi check should treat code points unassigned in Unicode 3.2 as neither
+// RandALCat nor LCat (tables D.1/D.2); ICU uses their current Bidi_Class instead, so a query string
+// containing such a code point can pass or fail the bidi rule differently from RFC 3454/libidn.
+// Stored-string mode is exact: unassigned code points are refused before the bidi step.
 //
 // Empty output is reported as prep_error::empty by every profile: an empty node, resource,
 // domain label, SASL user name or password is never valid in XMPP (draft §3.1; RFC 4616 §2 and
