@@ -61,6 +61,10 @@ class jid {
   static result<jid, jid_error> parse(std::string&& s, preparer& prep, parse_options opt = {}) {
     return parse_impl(s, &s, prep, opt);
   }
+  /// As parse(std::string_view, ...); resolves the ambiguity for string literals.
+  static result<jid, jid_error> parse(const char* s, preparer& prep, parse_options opt = {}) {
+    return parse_impl(std::string_view(s), nullptr, prep, opt);
+  }
   /// One-shot parse with a temporary preparer (slower on non-ASCII input: opens ICU profiles).
   static result<jid, jid_error> parse(std::string_view s, parse_options opt = {}) {
     preparer prep;
