@@ -7,3 +7,6 @@
 #include <xmppcore/xml/limits.hpp>
 #include <xmppcore/xml/parse_error.hpp>
 #include <xmppcore/xml/push_parser.hpp>
+#include <xmppcore/xml/document.hpp>
+#include <xmppcore/xml/pugixml.hpp>
+#include <xmppcore/xml/writer.hpp>
