@@ -1,0 +1,219 @@
+// xmppcore — the one interface every SASL mechanism implements, for both roles,
+// and the small interfaces through which the embedder supplies credentials,
+// authorization decisions and randomness (STYLE.md §4).
+//
+// Theory of operation (draft §6.2, RFC 4422 §3):
+//
+//   client object                       XMPP layer                server object
+//   initial_response() ──▶ <auth mechanism=... >[data]</auth> ──▶ step(initial or nullopt)
+//                                                              ◀── server_step:
+//   respond(challenge) ◀── <challenge>data</challenge> ◀──────────  challenge(data)
+//          └──────────────▶ <response>data</response> ─────────▶ step(data)
+//   finish(data?)      ◀── <success>[data]</success>   ◀──────────  success(data?)
+//   (abort)            ◀── <failure><condition/></failure> ◀──────  failure(condition)
+//
+// Mechanism objects only transform octet strings: base64 and the XML elements
+// are the XMPP layer's job (sasl/payload.hpp helps with the former). They do no
+// I/O, keep no global state and throw nothing on the receive path; every
+// malformed input gives a defined failure. Each object serves one exchange.
+//
+// Payloads are octet strings held in std::string (not necessarily text).
+#pragma once
+
+#include <xmppcore/conditions.hpp>
+#include <xmppcore/crypto/random_source.hpp>
+#include <xmppcore/result.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace xmppcore::sasl {
+
+using crypto::random_source;
+
+/// Mechanism names as registered with IANA and sent in <mechanism/> (draft §6.1).
+namespace mechanism_name {
+inline constexpr std::string_view digest_md5 = "DIGEST-MD5";
+inline constexpr std::string_view plain = "PLAIN";
+inline constexpr std::string_view external = "EXTERNAL";
+inline constexpr std::string_view scram_sha1 = "SCRAM-SHA-1";
+inline constexpr std::string_view scram_sha256 = "SCRAM-SHA-256";
+}  // namespace mechanism_name
+
+/// Default cap on one decoded SASL message (challenge, response, initial
+/// response). Larger inputs are refused before any parsing (DESIGN.md limits).
+inline constexpr std::size_t default_max_message = 4096;
+
+/// What a server mechanism wants sent next.
+struct server_step {
+  enum class kind : std::uint8_t {
+    challenge,  ///< send <challenge/> with `data`, then feed the next <response/> to step()
+    success,    ///< send <success/>, with `data` when `has_data` (RFC 6120 §6.4.6 additional data)
+    failure,    ///< send <failure/> with `condition`; the exchange is over
+  };
+  kind what = kind::failure;
+  std::string data;
+  bool has_data = false;  ///< success only: additional data present (even if empty)
+  sasl_condition condition = sasl_condition::not_authorized;
+  std::string_view reason;  ///< failure only: static text for logs, never sent
+
+  static server_step challenge(std::string d) {
+    server_step s;
+    s.what = kind::challenge;
+    s.data = std::move(d);
+    return s;
+  }
+  static server_step success() {
+    server_step s;
+    s.what = kind::success;
+    return s;
+  }
+  static server_step success(std::string additional) {
+    server_step s;
+    s.what = kind::success;
+    s.data = std::move(additional);
+    s.has_data = true;
+    return s;
+  }
+  static server_step failure(sasl_condition c, std::string_view why) {
+    server_step s;
+    s.what = kind::failure;
+    s.condition = c;
+    s.reason = why;
+    return s;
+  }
+  bool is_challenge() const noexcept { return what == kind::challenge; }
+  bool is_success() const noexcept { return what == kind::success; }
+  bool is_failure() const noexcept { return what == kind::failure; }
+};
+
+/// Why a client mechanism gave up. In every case the XMPP layer sends <abort/>
+/// (draft §6.2 step 5) or, after <success/>, treats the stream as untrusted.
+enum class client_error : std::uint8_t {
+  malformed_challenge,       ///< the server's data does not follow the mechanism's grammar
+  unsupported_challenge,     ///< well-formed, but asks for what we refuse (algorithm, qop, weak iteration count)
+  server_not_authenticated,  ///< rspauth / server signature wrong or missing (mutual authentication failed)
+  invalid_credentials,       ///< our own username/password/authzid cannot be encoded (SASLprep, charset)
+  unexpected_message,        ///< a challenge or success the mechanism did not expect at this point
+  server_error,              ///< the server reported an error inside the mechanism (SCRAM "e=")
+};
+
+/// Name of a client_error, for logs.
+constexpr std::string_view to_string(client_error e) noexcept {
+  switch (e) {
+    case client_error::malformed_challenge: return "malformed-challenge";
+    case client_error::unsupported_challenge: return "unsupported-challenge";
+    case client_error::server_not_authenticated: return "server-not-authenticated";
+    case client_error::invalid_credentials: return "invalid-credentials";
+    case client_error::unexpected_message: return "unexpected-message";
+    case client_error::server_error: return "server-error";
+  }
+  return "unknown";
+}
+
+/// Client side of one mechanism exchange.
+class client_mechanism {
+ public:
+  virtual ~client_mechanism() = default;
+  /// The IANA name, as sent in <auth mechanism='...'/>.
+  virtual std::string_view name() const noexcept = 0;
+  /// The initial response for <auth/>; nullopt when the mechanism has none
+  /// (the server speaks first, as in DIGEST-MD5). An empty string is a
+  /// zero-length response (sent as "=", draft §6.2 step 3). Call once, first.
+  virtual result<std::optional<std::string>, client_error> initial_response() = 0;
+  /// The response to one decoded <challenge/>.
+  virtual result<std::string, client_error> respond(std::string_view challenge) = 0;
+  /// <success/> arrived, with its additional data if any. An error means the
+  /// server did not prove itself: do not trust the stream.
+  virtual result<void, client_error> finish(std::optional<std::string_view> additional_data) = 0;
+};
+
+/// Server side of one mechanism exchange.
+class server_mechanism {
+ public:
+  virtual ~server_mechanism() = default;
+  /// The IANA name.
+  virtual std::string_view name() const noexcept = 0;
+  /// First call: the decoded initial response of <auth/>, or nullopt when
+  /// there was none. Later calls: each decoded <response/>. After a success or
+  /// failure, further calls fail with not-authorized.
+  virtual server_step step(std::optional<std::string_view> response) = 0;
+
+  /// After success: the authentication identity (as the credentials know it).
+  const std::string& authcid() const noexcept { return authcid_; }
+  /// After success: the requested authorization identity; empty means the
+  /// default identity derived from authcid (draft §6.1 rule 7).
+  const std::string& authzid() const noexcept { return authzid_; }
+
+ protected:
+  std::string authcid_;
+  std::string authzid_;
+};
+
+/// A credentials lookup: the value, nullopt for "no such user / no such
+/// credential", or a condition (typically temporary_auth_failure when the
+/// embedder's store is unavailable) that ends the exchange.
+template <class T>
+using lookup_result = result<std::optional<T>, sasl_condition>;
+
+/// Which SCRAM hash a stored key belongs to.
+enum class scram_hash : std::uint8_t { sha1, sha256 };
+
+/// SCRAM server-side credentials (RFC 5802 §3): no plaintext needed.
+struct scram_credentials {
+  std::string salt;        ///< raw octets
+  std::uint32_t iterations = 0;
+  std::string stored_key;  ///< raw octets, H(ClientKey)
+  std::string server_key;  ///< raw octets, HMAC(SaltedPassword, "Server Key")
+};
+
+/// Server-side credentials, implemented by the embedder. Each lookup defaults
+/// to "not stored", so an embedder overrides only the forms it keeps.
+/// Usernames are passed as UTF-8 (SASLprep'd for PLAIN and SCRAM).
+class credential_store {
+ public:
+  virtual ~credential_store() = default;
+  /// The plaintext password of `username` (realm is empty except for DIGEST-MD5).
+  virtual lookup_result<std::string> password(std::string_view username, std::string_view realm) {
+    (void)username;
+    (void)realm;
+    return std::optional<std::string>{};
+  }
+  /// DIGEST-MD5: the 16 octets of H(username ":" realm ":" password) as
+  /// sasl::digest_md5_secret() computes them (RFC 2831 §2.1.2.1).
+  virtual lookup_result<std::string> digest_md5_secret(std::string_view username, std::string_view realm) {
+    (void)username;
+    (void)realm;
+    return std::optional<std::string>{};
+  }
+  /// SCRAM stored keys for `username` (see sasl::scram_derive_credentials()).
+  virtual lookup_result<scram_credentials> scram(scram_hash hash, std::string_view username) {
+    (void)hash;
+    (void)username;
+    return std::optional<scram_credentials>{};
+  }
+};
+
+/// Authorization decisions, implemented by the embedder: may the entity that
+/// authenticated as `authcid` act as `authzid`? Only asked for a non-empty
+/// authzid; an empty one means the default identity. Without an authorizer
+/// every non-empty authzid is refused with invalid-authzid (draft §6.4).
+class authorizer {
+ public:
+  virtual ~authorizer() = default;
+  virtual bool authorize(std::string_view authcid, std::string_view authzid) = 0;
+};
+
+/// What every server mechanism gets from the embedder. The pointed-to objects
+/// must outlive the mechanism object.
+struct server_context {
+  credential_store* credentials = nullptr;  ///< required by PLAIN, DIGEST-MD5, SCRAM
+  authorizer* authz = nullptr;              ///< optional
+  random_source* random = nullptr;          ///< required by DIGEST-MD5 and SCRAM (nonces, salts)
+};
+
+}  // namespace xmppcore::sasl

@@ -1,0 +1,181 @@
+// xmppcore — PLAIN (RFC 4616), client and server.
+//
+//   message = [authzid] UTF8NUL authcid UTF8NUL passwd
+//
+// Only over TLS (the XMPP layer's policy). The authcid and password are
+// prepared with SASLprep (RFC 4013, ICU's profile via jid/stringprep.hpp) as
+// query strings on both sides (RFC 4616 §2), and compared in constant time.
+// The server can verify against a stored plaintext password or, without any
+// plaintext, against SCRAM stored keys (SaltedPassword → ClientKey → StoredKey).
+#pragma once
+
+#include <xmppcore/conditions.hpp>
+#include <xmppcore/crypto/constant_time.hpp>
+#include <xmppcore/crypto/hmac.hpp>
+#include <xmppcore/crypto/pbkdf2.hpp>
+#include <xmppcore/crypto/sha1.hpp>
+#include <xmppcore/crypto/sha256.hpp>
+#include <xmppcore/jid/stringprep.hpp>
+#include <xmppcore/result.hpp>
+#include <xmppcore/sasl/detail/text.hpp>
+#include <xmppcore/sasl/mechanism.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace xmppcore::sasl {
+
+/// Why a PLAIN message was refused.
+enum class plain_error : std::uint8_t {
+  too_long,      ///< over the size limit
+  syntax,        ///< not exactly two NULs
+  invalid_utf8,  ///< a field is not UTF-8 (RFC 4616 §2: UTF8-SAFE)
+  empty,         ///< empty authcid or password (RFC 4616 §2: 1*SAFE)
+};
+
+/// The three fields of a PLAIN message, as sent (not yet prepared).
+struct plain_message {
+  std::string authzid;
+  std::string authcid;
+  std::string password;
+};
+
+/// Parses a PLAIN message (RFC 4616 §2) strictly.
+inline result<plain_message, plain_error> parse_plain_message(std::string_view msg,
+                                                             std::size_t max_size = default_max_message) {
+  if (msg.size() > max_size) return unexpected{plain_error::too_long};
+  const auto a = msg.find('\0');
+  if (a == std::string_view::npos) return unexpected{plain_error::syntax};
+  const auto b = msg.find('\0', a + 1);
+  if (b == std::string_view::npos || msg.find('\0', b + 1) != std::string_view::npos)
+    return unexpected{plain_error::syntax};
+  plain_message m{std::string(msg.substr(0, a)), std::string(msg.substr(a + 1, b - a - 1)),
+                  std::string(msg.substr(b + 1))};
+  if (!detail::is_utf8(m.authzid) || !detail::is_utf8(m.authcid) || !detail::is_utf8(m.password))
+    return unexpected{plain_error::invalid_utf8};
+  if (m.authcid.empty() || m.password.empty()) return unexpected{plain_error::empty};
+  return m;
+}
+
+/// Client configuration (UTF-8 strings).
+struct plain_client_options {
+  std::string username;  ///< authcid
+  std::string password;
+  std::string authzid;   ///< sent only if it differs from the default (draft §6.1 rule 7)
+  std::string domain;    ///< our domain, to recognise authzid == username@domain as the default
+};
+
+/// PLAIN client: everything goes in the initial response.
+class plain_client final : public client_mechanism {
+ public:
+  explicit plain_client(plain_client_options o) : o_(std::move(o)) {}
+  std::string_view name() const noexcept override { return mechanism_name::plain; }
+
+  result<std::optional<std::string>, client_error> initial_response() override {
+    auto user = jid::saslprep(o_.username, true);
+    auto pass = jid::saslprep(o_.password, true);
+    if (!user || !pass) return unexpected{client_error::invalid_credentials};
+    std::string out;
+    if (detail::should_send_authzid(o_.authzid, o_.username, o_.domain)) {
+      if (!detail::is_utf8(o_.authzid) || o_.authzid.find('\0') != std::string::npos)
+        return unexpected{client_error::invalid_credentials};
+      out = o_.authzid;
+    }
+    out += '\0';
+    out += *user;
+    out += '\0';
+    out += *pass;
+    return std::optional<std::string>{std::move(out)};
+  }
+  /// PLAIN has no challenges (RFC 4616 §2).
+  result<std::string, client_error> respond(std::string_view) override {
+    return unexpected{client_error::unexpected_message};
+  }
+  result<void, client_error> finish(std::optional<std::string_view> data) override {
+    if (data && !data->empty()) return unexpected{client_error::unexpected_message};
+    return {};
+  }
+
+ private:
+  plain_client_options o_;
+};
+
+/// PLAIN server.
+class plain_server final : public server_mechanism {
+ public:
+  explicit plain_server(server_context ctx) : ctx_(ctx) {}
+  std::string_view name() const noexcept override { return mechanism_name::plain; }
+
+  server_step step(std::optional<std::string_view> response) override {
+    if (done_) return server_step::failure(sasl_condition::not_authorized, "exchange already finished");
+    if (!response) {
+      if (asked_) return finish_with(server_step::failure(sasl_condition::not_authorized, "no response"));
+      asked_ = true;  // RFC 4422 §5: no initial response → empty challenge
+      return server_step::challenge({});
+    }
+    return finish_with(verify(*response));
+  }
+
+ private:
+  server_step finish_with(server_step s) {
+    done_ = true;
+    return s;
+  }
+
+  server_step verify(std::string_view msg) {
+    if (!ctx_.credentials) return server_step::failure(sasl_condition::temporary_auth_failure, "no credential store");
+    auto m = parse_plain_message(msg);
+    if (!m) return server_step::failure(sasl_condition::not_authorized, "malformed PLAIN message");
+    auto user = jid::saslprep(m->authcid, true);
+    auto pass = jid::saslprep(m->password, true);
+    if (!user || !pass) return server_step::failure(sasl_condition::not_authorized, "SASLprep failed");
+
+    bool ok = false, known = false;
+    auto stored = ctx_.credentials->password(*user, {});
+    if (!stored) return server_step::failure(stored.error(), "credential store failure");
+    if (*stored) {
+      known = true;
+      auto prepped = jid::saslprep(**stored, true);
+      ok = prepped && crypto::constant_time_equal(*prepped, *pass);
+    } else {
+      for (auto h : {scram_hash::sha256, scram_hash::sha1}) {
+        auto k = ctx_.credentials->scram(h, *user);
+        if (!k) return server_step::failure(k.error(), "credential store failure");
+        if (!*k) continue;
+        known = true;
+        ok = h == scram_hash::sha256 ? check_scram<crypto::sha256>(**k, *pass) : check_scram<crypto::sha1>(**k, *pass);
+        break;
+      }
+    }
+    if (!known) return server_step::failure(sasl_condition::not_authorized, "unknown user");
+    if (!ok) return server_step::failure(sasl_condition::not_authorized, "wrong password");
+    if (!m->authzid.empty() && (!ctx_.authz || !ctx_.authz->authorize(*user, m->authzid)))
+      return server_step::failure(sasl_condition::invalid_authzid, "authzid refused");
+    authcid_ = std::move(*user);
+    authzid_ = std::move(m->authzid);
+    return server_step::success();
+  }
+
+  // StoredKey == H(HMAC(Hi(password, salt, i), "Client Key")) (RFC 5802 §3).
+  template <class Hash>
+  static bool check_scram(const scram_credentials& k, std::string_view password) {
+    if (k.iterations == 0 || k.iterations > 10'000'000) return false;
+    const auto salted = crypto::pbkdf2<Hash>(password, k.salt, k.iterations);
+    const auto client_key =
+        crypto::hmac<Hash>::mac(std::span<const std::byte>(salted), std::span<const std::byte>(
+                                                                        reinterpret_cast<const std::byte*>("Client Key"), 10));
+    const auto stored = Hash::hash(std::span<const std::byte>(client_key));
+    return crypto::constant_time_equal(
+        std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()), k.stored_key);
+  }
+
+  server_context ctx_;
+  bool asked_ = false;
+  bool done_ = false;
+};
+
+}  // namespace xmppcore::sasl
