@@ -1,0 +1,52 @@
+// Fuzz target: JID parsing (draft §3). Besides "no crash, no UB", checks the properties the rest
+// of the library relies on:
+//  * the fast paths never change a result (parse with and without them agree);
+//  * a parsed JID is a fixed point: parsing its text again gives the same JID (otherwise two
+//    spellings of one account could compare unequal after a round trip, draft §14.10);
+//  * parts respect the 1023-byte limit, node/domain hold no separators, bare() drops the resource.
+#include <xmppcore/jid/jid.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+using namespace xmppcore::jid;
+
+namespace {
+void require(bool ok) {
+  if (!ok) std::abort();
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static preparer fast;  // the fuzz driver's, not the library's: one per process
+  static preparer slow = [] {
+    preparer p;
+    p.use_ascii_fast_path(false);
+    return p;
+  }();
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  const auto a = jid::parse(in, fast);
+  const auto b = jid::parse(in, slow);
+  require(a.has_value() == b.has_value());
+  if (!a) {
+    require(a.error() == b.error());
+    return 0;
+  }
+  require(*a == *b);
+  const jid& j = *a;
+  require(j.node().size() <= max_part_bytes && j.domain().size() <= max_part_bytes &&
+          j.resource().size() <= max_part_bytes);
+  require(!j.domain().empty());
+  require(j.node().find_first_of("@/") == std::string_view::npos);
+  require(j.domain().find_first_of("@/") == std::string_view::npos);
+  const auto again = jid::parse(j.full(), fast);
+  require(again.has_value());
+  require(*again == j);
+  require(again->node() == j.node() && again->domain() == j.domain() && again->resource() == j.resource());
+  const jid bare = j.bare();
+  require(!bare.has_resource() && bare.bare_view() == j.bare_view());
+  require(std::hash<jid>{}(*again) == std::hash<jid>{}(j));
+  return 0;
+}
