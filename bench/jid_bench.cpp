@@ -1,0 +1,120 @@
+// JID parse + prep: xmppcore (ICU with the ASCII fast path) next to plain ICU usprep_prepare and
+// GNU libidn doing the same three profiles (Nodeprep, Nameprep, Resourceprep), same binary/run.
+// The peers only prepare the three parts (UTF-8 -> UTF-16 -> usprep -> UTF-8 for ICU; in-place
+// UTF-8 for libidn); xmppcore also splits the JID, checks IDNA/STD3 rules and the length limits,
+// and builds the jid. Setup (opening profiles, splitting for the peers) is outside the timed loop.
+#include <xmppcore/jid/jid.hpp>
+
+#include <benchmark/benchmark.h>
+#include <stringprep.h>
+#include <unicode/usprep.h>
+#include <unicode/ustring.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using xmppcore::jid::jid;
+using xmppcore::jid::preparer;
+
+struct case_t {
+  const char* full;
+  const char* node;
+  const char* domain;
+  const char* resource;
+};
+
+const case_t cases[] = {
+    {"user@example.com/phone", "user", "example.com", "phone"},                                  // 0 ASCII, prepared
+    {"User@Example.COM/Phone", "User", "Example.COM", "Phone"},                                  // 1 ASCII, needs lowering
+    {"j\u00FCliet@example.com/T\u00E9l\u00E9phone", "j\u00FCliet", "example.com", "T\u00E9l\u00E9phone"},  // 2 non-ASCII, ASCII domain
+    {"J\u00DCLIET@B\u00DCCHER.example/\u0422\u0435\u043B\u0435\u0444\u043E\u043D", "J\u00DCLIET", "B\u00DCCHER.example",
+     "\u0422\u0435\u043B\u0435\u0444\u043E\u043D"},                                              // 3 non-ASCII incl. IDN domain
+};
+
+void bm_xmppcore(benchmark::State& st) {
+  const auto& c = cases[st.range(0)];
+  preparer prep;
+  (void)jid::parse(c.full, prep);  // open ICU handles outside the loop
+  for (auto _ : st) {
+    auto j = jid::parse(std::string_view(c.full), prep);
+    benchmark::DoNotOptimize(j);
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations()));
+  st.SetLabel(c.full);
+}
+
+// ICU, one usprep_prepare per part with the profile opened once.
+struct icu_profiles {
+  UStringPrepProfile* node;
+  UStringPrepProfile* name;
+  UStringPrepProfile* res;
+  icu_profiles() {
+    UErrorCode e = U_ZERO_ERROR;
+    node = usprep_openByType(USPREP_RFC3920_NODEPREP, &e);
+    name = usprep_openByType(USPREP_RFC3491_NAMEPREP, &e);
+    res = usprep_openByType(USPREP_RFC3920_RESOURCEPREP, &e);
+    if (U_FAILURE(e)) std::abort();
+  }
+  ~icu_profiles() {
+    usprep_close(node);
+    usprep_close(name);
+    usprep_close(res);
+  }
+};
+
+bool icu_prep(UStringPrepProfile* p, const char* s, std::string& out) {
+  std::array<UChar, 256> in, mid;
+  std::array<char, 1024> o;
+  UErrorCode e = U_ZERO_ERROR;
+  int32_t n = 0;
+  u_strFromUTF8(in.data(), in.size(), &n, s, -1, &e);
+  UParseError pe;
+  const int32_t m = usprep_prepare(p, in.data(), n, mid.data(), mid.size(), USPREP_DEFAULT, &pe, &e);
+  int32_t k = 0;
+  u_strToUTF8(o.data(), o.size(), &k, mid.data(), m, &e);
+  if (U_FAILURE(e)) return false;
+  out.append(o.data(), static_cast<std::size_t>(k));
+  return true;
+}
+
+void bm_icu(benchmark::State& st) {
+  const auto& c = cases[st.range(0)];
+  icu_profiles ip;
+  for (auto _ : st) {
+    std::string out;
+    bool ok = icu_prep(ip.node, c.node, out);
+    ok &= icu_prep(ip.name, c.domain, out);
+    ok &= icu_prep(ip.res, c.resource, out);
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(out);
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations()));
+}
+
+void bm_libidn(benchmark::State& st) {
+  const auto& c = cases[st.range(0)];
+  for (auto _ : st) {
+    std::array<char, 256> n, d, r;
+    std::strcpy(n.data(), c.node);
+    std::strcpy(d.data(), c.domain);
+    std::strcpy(r.data(), c.resource);
+    int rc = stringprep(n.data(), n.size(), STRINGPREP_NO_UNASSIGNED, stringprep_xmpp_nodeprep);
+    rc |= stringprep(d.data(), d.size(), STRINGPREP_NO_UNASSIGNED, stringprep_nameprep);
+    rc |= stringprep(r.data(), r.size(), STRINGPREP_NO_UNASSIGNED, stringprep_xmpp_resourceprep);
+    benchmark::DoNotOptimize(rc);
+    benchmark::DoNotOptimize(n);
+    benchmark::DoNotOptimize(d);
+    benchmark::DoNotOptimize(r);
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations()));
+}
+
+}  // namespace
+
+BENCHMARK(bm_xmppcore)->DenseRange(0, 3);
+BENCHMARK(bm_icu)->DenseRange(0, 3);
+BENCHMARK(bm_libidn)->DenseRange(0, 3);
