@@ -27,7 +27,9 @@ TEST_CASE("prohibited tables equal libidn's RFC 3454 App. C tables on every code
       {prohibited_table::c_7, stringprep_rfc3454_C_7},     {prohibited_table::c_8, stringprep_rfc3454_C_8},
       {prohibited_table::c_9, stringprep_rfc3454_C_9},
   };
-  for (const auto& [t, lib] : tables) {
+  for (const auto& entry : tables) {
+    const prohibited_table t = entry.first;
+    const Stringprep_table_element* lib = entry.second;
     CAPTURE(to_string(t));
     long members = 0, mismatches = 0;
     for (char32_t cp = 0; cp <= 0x10FFFF; ++cp) {
