@@ -38,13 +38,23 @@
 
 namespace xmppcore::sasl {
 
+/// How the ISO 8859-1 rule of RFC 2831 §2.1.2.1 is applied before hashing.
+enum class digest_md5_charset_rule : std::uint8_t {
+  rfc2831,        ///< username, realm and password each converted when representable (RFC 2831, Cyrus SASL)
+  password_only,  ///< only the password converted; names hashed as UTF-8 (GNU SASL 2.2 behaviour)
+};
+
 /// H({username ":" realm ":" password}) as 16 raw octets, from UTF-8 inputs,
-/// applying the ISO 8859-1 rule of RFC 2831 §2.1.2.1 to each of the three.
-/// This is what a server may store instead of the password.
-inline std::string digest_md5_secret(std::string_view username, std::string_view realm, std::string_view password) {
+/// applying the ISO 8859-1 rule of RFC 2831 §2.1.2.1 (by default to each of
+/// the three). This is what a server may store instead of the password.
+/// The two rules differ only when the username or realm has a non-ASCII
+/// character that ISO 8859-1 can represent.
+inline std::string digest_md5_secret(std::string_view username, std::string_view realm, std::string_view password,
+                                     digest_md5_charset_rule rule = digest_md5_charset_rule::rfc2831) {
+  const bool names = rule == digest_md5_charset_rule::rfc2831;
   crypto::md5 h;
-  h.update(detail::digest_md5_hash_form(username)).update(":");
-  h.update(detail::digest_md5_hash_form(realm)).update(":");
+  h.update(names ? detail::digest_md5_hash_form(username) : std::string(username)).update(":");
+  h.update(names ? detail::digest_md5_hash_form(realm) : std::string(realm)).update(":");
   h.update(detail::digest_md5_hash_form(password));
   const auto d = h.finish();
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());
@@ -97,6 +107,9 @@ struct digest_md5_client_options {
   std::string serv_name;         ///< optional digest-uri serv-name
   std::string realm;             ///< empty: the first realm offered (or none)
   std::size_t cnonce_length = 24;  ///< characters of 6 random bits each
+  /// rfc2831 by default; password_only to talk to a GNU SASL server when the
+  /// username or realm has Latin-1-representable non-ASCII characters.
+  digest_md5_charset_rule charset_rule = digest_md5_charset_rule::rfc2831;
 };
 
 /// DIGEST-MD5 client (RFC 2831 §2.1.2). One exchange per object.
@@ -174,7 +187,8 @@ class digest_md5_client final : public client_mechanism {
     uri_ = o_.service + "/" + o_.host;
     if (!o_.serv_name.empty()) uri_ += "/" + o_.serv_name;
     authzid_ = detail::should_send_authzid(o_.authzid, o_.username, o_.host) ? o_.authzid : std::string{};
-    secret_ = digest_md5_secret(o_.username, realm, o_.password);
+    secret_ = digest_md5_secret(o_.username, realm, o_.password, c->utf8 ? o_.charset_rule
+                                                                        : digest_md5_charset_rule::rfc2831);
     nonce_ = c->nonce;
 
     std::string out;
@@ -231,6 +245,10 @@ struct digest_md5_server_options {
   std::string service = "xmpp";      ///< required digest-uri serv-type (draft §6.1)
   bool rspauth_in_success = false;   ///< false: second challenge (draft §6.5); true: <success/> data (RFC 6120)
   std::size_t nonce_length = 32;     ///< characters of 6 random bits; at least 22 (>= 128 bits) is enforced
+  /// Also accept the hash GNU SASL 2.2 clients compute (names not converted
+  /// to ISO 8859-1, digest_md5_charset_rule::password_only). Only possible
+  /// with a plaintext password; a stored secret fixes one rule.
+  bool accept_password_only_rule = false;
 };
 
 /// DIGEST-MD5 server (RFC 2831 §2.1.1, §2.1.3). One exchange per object.
@@ -324,7 +342,7 @@ class digest_md5_server final : public server_mechanism {
     if (!offered) return fail(sasl_condition::not_authorized, "realm not offered");
     if (username.size() > 1023) return fail(sasl_condition::not_authorized, "username too long");
 
-    std::string secret;
+    std::string secret, alt_secret;
     {
       auto s = ctx_.credentials->digest_md5_secret(username, realm);
       if (!s) return fail(s.error(), "credential store failure");
@@ -334,14 +352,24 @@ class digest_md5_server final : public server_mechanism {
         auto p = ctx_.credentials->password(username, realm);
         if (!p) return fail(p.error(), "credential store failure");
         if (!*p) return fail(sasl_condition::not_authorized, "unknown user");
+        // Without charset=utf-8 the names were sent as ISO 8859-1 and are hashed
+        // as sent, which is what the RFC rule produces from their UTF-8 form.
         secret = digest_md5_secret(username, realm, **p);
+        if (o_.accept_password_only_rule && r->utf8)
+          alt_secret = digest_md5_secret(username, realm, **p, digest_md5_charset_rule::password_only);
       }
     }
     const std::string authzid = r->authzid.value_or(std::string{});
     const std::string expected = digest_md5_response_value(secret, nonce_, r->cnonce, r->nc, r->qop,
                                                            r->digest_uri, authzid, false);
-    if (!crypto::constant_time_equal(expected, r->response))  // STYLE.md §4: no timing oracle
-      return fail(sasl_condition::not_authorized, "wrong response");
+    bool ok = crypto::constant_time_equal(expected, r->response);  // STYLE.md §4: no timing oracle
+    if (!ok && !alt_secret.empty() && alt_secret != secret) {
+      ok = crypto::constant_time_equal(
+          digest_md5_response_value(alt_secret, nonce_, r->cnonce, r->nc, r->qop, r->digest_uri, authzid, false),
+          r->response);
+      if (ok) secret = alt_secret;  // rspauth must use the secret the client used
+    }
+    if (!ok) return fail(sasl_condition::not_authorized, "wrong response");
     if (!authzid.empty() && (!ctx_.authz || !ctx_.authz->authorize(username, authzid)))
       return fail(sasl_condition::invalid_authzid, "authzid refused");
 
