@@ -1,0 +1,544 @@
+#include <xmppcore/sasl/scram.hpp>
+
+#include "gsasl_peer.hpp"
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <xmppcore/crypto/base64.hpp>
+#include <xmppcore/sasl/detail/text.hpp>
+
+#include <string>
+
+using namespace xmppcore::sasl;
+using xmppcore::sasl_condition;
+using xc_test::scripted_random;
+
+namespace {
+std::string b64d(std::string_view s) { return *xmppcore::crypto::base64_decode(s); }
+const std::string_view printable = detail::nonce_alphabet_printable;
+
+template <class Hash>
+scram_credentials creds(std::string_view password, std::string_view salt_b64, std::uint32_t i) {
+  auto c = scram_derive_credentials<Hash>(password, b64d(salt_b64), i);
+  REQUIRE(c);
+  return *c;
+}
+
+struct fixture {
+  xc_test::memory_store store;
+  xc_test::list_authorizer authz;
+  scripted_random rng;
+  server_context ctx() { return server_context{&store, &authz, &rng}; }
+};
+}  // namespace
+
+TEST_CASE("scram-sha-1: RFC 5802 §5 example, client side") {
+  scripted_random rng(xc_test::spell("fyko+d2lbbFgONRv9qkxdawL", printable));
+  scram_client_options o;
+  o.username = "user";
+  o.password = "pencil";
+  scram_sha1_client c(o, rng);
+  CHECK(c.name() == "SCRAM-SHA-1");
+  auto first = c.initial_response();
+  REQUIRE(first);
+  REQUIRE(*first);
+  CHECK(**first == "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
+  auto final_msg = c.respond("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096");
+  REQUIRE(final_msg);
+  CHECK(*final_msg == "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=");
+  SUBCASE("verifier in a challenge") {
+    auto e = c.respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=");
+    REQUIRE(e);
+    CHECK(e->empty());
+    CHECK(c.finish(std::nullopt));
+  }
+  SUBCASE("verifier as success data") { CHECK(c.finish(std::string_view("v=rmF9pqV8S7suAoZWja4dJRkFsKQ="))); }
+  SUBCASE("wrong verifier") {
+    CHECK(c.finish(std::string_view("v=rmF9pqV8S7suAoZWja4dJRkFsKA=")).error() ==
+          client_error::server_not_authenticated);
+  }
+  SUBCASE("success without a verifier") {
+    CHECK(c.finish(std::nullopt).error() == client_error::server_not_authenticated);
+  }
+  SUBCASE("server error") { CHECK(c.respond("e=invalid-proof").error() == client_error::server_error); }
+}
+
+TEST_CASE("scram-sha-1: RFC 5802 §5 example, server side") {
+  fixture f;
+  f.store.scram_keys[{int(scram_hash::sha1), "user"}] = creds<xmppcore::crypto::sha1>("pencil", "QSXCR+Q6sek8bf92", 4096);
+  f.rng.script = xc_test::spell("3rfcNHYJY1ZVvWVs7j", printable);
+  scram_server_options o;
+  o.nonce_length = 18;
+  scram_sha1_server s(o, f.ctx());
+  auto a = s.step(std::string_view("n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"));
+  REQUIRE(a.is_challenge());
+  CHECK(a.data == "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096");
+  auto b = s.step(std::string_view(
+      "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="));
+  REQUIRE(b.is_challenge());
+  CHECK(b.data == "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=");
+  CHECK(s.step(std::string_view("")).is_success());
+  CHECK(s.authcid() == "user");
+}
+
+TEST_CASE("scram-sha-256: RFC 7677 §3 example, both sides") {
+  scripted_random crng(xc_test::spell("rOprNGfwEbeRWgbNEkqO", printable));
+  scram_client_options co;
+  co.username = "user";
+  co.password = "pencil";
+  co.nonce_length = 20;
+  scram_sha256_client c(co, crng);
+  CHECK(c.name() == "SCRAM-SHA-256");
+  auto first = c.initial_response();
+  REQUIRE(first);
+  CHECK(**first == "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+
+  fixture f;
+  f.store.scram_keys[{int(scram_hash::sha256), "user"}] =
+      creds<xmppcore::crypto::sha256>("pencil", "W22ZaJ0SNY7soEsUEjb6gQ==", 4096);
+  f.rng.script = xc_test::spell("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", printable);
+  scram_server_options so;
+  so.nonce_length = 30;
+  so.final_in_success = true;
+  scram_sha256_server s(so, f.ctx());
+  auto sf = s.step(std::string_view(**first));
+  REQUIRE(sf.is_challenge());
+  CHECK(sf.data == "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
+  auto cf = c.respond(sf.data);
+  REQUIRE(cf);
+  CHECK(*cf ==
+        "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+        "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+  auto fin = s.step(std::string_view(*cf));
+  REQUIRE(fin.is_success());
+  REQUIRE(fin.has_data);
+  CHECK(fin.data == "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+  CHECK(c.finish(std::string_view(fin.data)));
+}
+
+TEST_CASE("scram: message parsers") {
+  auto a = parse_scram_client_first("y,a=ad=2Cmin=3D,n=us=2Cer=3D,r=abc,x=ext");
+  REQUIRE(a);
+  CHECK(a->cbind_flag == 'y');
+  CHECK(a->authzid == "ad,min=");
+  CHECK(a->username == "us,er=");
+  CHECK(a->nonce == "abc");
+  CHECK(a->gs2_header == "y,a=ad=2Cmin=3D,");
+  CHECK(a->bare == "n=us=2Cer=3D,r=abc,x=ext");
+  auto p = parse_scram_client_first("p=tls-unique,,n=u,r=x");
+  REQUIRE(p);
+  CHECK(p->cbind_flag == 'p');
+  CHECK(p->cb_name == "tls-unique");
+  struct bad { const char* in; scram_error e; };
+  const bad cf[] = {
+      {"", scram_error::syntax},
+      {"x,,n=u,r=a", scram_error::syntax},
+      {"n,n=u,r=a", scram_error::syntax},
+      {"n,,r=a", scram_error::syntax},
+      {"n,,n=u", scram_error::syntax},
+      {"n,,n=u,r=a,", scram_error::syntax},
+      {"n,,n=u,r=a,1=x", scram_error::syntax},
+      {"n,,n=u,r=a,x", scram_error::syntax},
+      {"n,,n=,r=a", scram_error::invalid_name},
+      {"n,,n=u=2c,r=a", scram_error::invalid_name},
+      {"n,,n=u=,r=a", scram_error::invalid_name},
+      {"n,,n=\xff,r=a", scram_error::invalid_name},
+      {"n,a=b=x,n=u,r=a", scram_error::invalid_authzid},
+      {"n,,n=u,r=", scram_error::invalid_nonce},
+      {"n,,n=u,r=a b", scram_error::invalid_nonce},
+      {"n,,n=u,r=a\x7f", scram_error::invalid_nonce},
+      {"n,,m=x,n=u,r=a", scram_error::mandatory_extension},
+      {"p=,n=u,r=a", scram_error::syntax},
+      {"p=tls_unique,,n=u,r=a", scram_error::syntax},
+  };
+  for (const auto& t : cf) {
+    CAPTURE(std::string(t.in));
+    auto r = parse_scram_client_first(t.in);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == t.e);
+  }
+  CHECK(parse_scram_client_first(std::string(5000, 'n')).error() == scram_error::too_long);
+
+  auto s = parse_scram_server_first("r=abc,s=QSXCR+Q6sek8bf92,i=4096,z=ext");
+  REQUIRE(s);
+  CHECK(s->iterations == 4096);
+  CHECK(s->salt.size() == 12);
+  const bad sf[] = {
+      {"r=abc,s=QSXCR+Q6sek8bf92", scram_error::syntax},
+      {"s=QSXCR+Q6sek8bf92,r=abc,i=1", scram_error::syntax},
+      {"r=abc,s=QSXCR+Q6sek8bf9,i=1", scram_error::invalid_base64},
+      {"r=abc,s=,i=1", scram_error::invalid_base64},
+      {"r=abc,s=QSXC R+Q6sek8bf92,i=1", scram_error::invalid_base64},
+      {"r=abc,s=QSXCR+Q6sek8bf92,i=0", scram_error::invalid_iterations},
+      {"r=abc,s=QSXCR+Q6sek8bf92,i=04096", scram_error::invalid_iterations},
+      {"r=abc,s=QSXCR+Q6sek8bf92,i=4294967296", scram_error::invalid_iterations},
+      {"r=abc,s=QSXCR+Q6sek8bf92,i=-1", scram_error::invalid_iterations},
+      {"r=abc,s=QSXCR+Q6sek8bf92,i=", scram_error::invalid_iterations},
+      {"m=1,r=abc,s=QSXCR+Q6sek8bf92,i=1", scram_error::mandatory_extension},
+      {"r=a,bc,s=QSXCR+Q6sek8bf92,i=1", scram_error::syntax},
+  };
+  for (const auto& t : sf) {
+    CAPTURE(std::string(t.in));
+    auto r = parse_scram_server_first(t.in);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == t.e);
+  }
+  CHECK(parse_scram_server_first("r=abc,s=QSXCR+Q6sek8bf92,i=4294967295")->iterations == 4294967295u);
+
+  auto c = parse_scram_client_final("c=biws,r=abc,e=x,p=dGVzdA==");
+  REQUIRE(c);
+  CHECK(c->channel_binding == "n,,");
+  CHECK(c->without_proof == "c=biws,r=abc,e=x");
+  CHECK(c->proof == "test");
+  const bad cfin[] = {
+      {"c=biws,r=abc", scram_error::syntax},
+      {"r=abc,c=biws,p=dGVzdA==", scram_error::syntax},
+      {"c=biws,r=abc,p=dGVzdA", scram_error::invalid_base64},
+      {"c=biws,r=abc,p=", scram_error::invalid_base64},
+      {"c=biws,r=abc,p=dGVzdA==,x=y", scram_error::invalid_base64},
+      {"c=bi,r=abc,p=dGVzdA==", scram_error::invalid_base64},
+      {"c=biws,r=a c,p=dGVzdA==", scram_error::invalid_nonce},
+  };
+  for (const auto& t : cfin) {
+    CAPTURE(std::string(t.in));
+    auto r = parse_scram_client_final(t.in);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == t.e);
+  }
+  auto v = parse_scram_server_final("v=dGVzdA==");
+  REQUIRE(v);
+  CHECK(v->verifier == "test");
+  CHECK_FALSE(v->error);
+  CHECK(*parse_scram_server_final("e=other-error")->error == "other-error");
+  CHECK(parse_scram_server_final("x=1").error() == scram_error::syntax);
+  CHECK(parse_scram_server_final("e=").error() == scram_error::syntax);
+  CHECK(parse_scram_server_final("v=dGVzd").error() == scram_error::invalid_base64);
+  CHECK(to_string(scram_error::mandatory_extension) == "mandatory-extension");
+}
+
+TEST_CASE("scram: our client against our server, both hashes, credentials forms and modes") {
+  for (bool sha256 : {false, true}) {
+    for (bool stored : {false, true}) {
+      for (bool in_success : {false, true}) {
+        CAPTURE(sha256);
+        CAPTURE(stored);
+        CAPTURE(in_success);
+        fixture f;
+        const std::string user = "j\xc3\xbcrgen,=x", pass = "I\xc2\xadX p\xc3\xa4ss";  // RFC 4013: U+00AD maps to nothing
+        if (stored) {
+          auto c1 = scram_derive_credentials<xmppcore::crypto::sha1>("IX p\xc3\xa4ss", "salt", 4096);
+          auto c2 = scram_derive_credentials<xmppcore::crypto::sha256>("IX p\xc3\xa4ss", "salt", 4096);
+          f.store.scram_keys[{int(scram_hash::sha1), user}] = *c1;
+          f.store.scram_keys[{int(scram_hash::sha256), user}] = *c2;
+        } else {
+          f.store.passwords[user] = "IX p\xc3\xa4ss";
+        }
+        scram_server_options so;
+        so.final_in_success = in_success;
+        scripted_random crng;
+        scram_client_options co;
+        co.username = user;
+        co.password = pass;
+        xc_test::outcome o;
+        if (sha256) {
+          scram_sha256_server s(so, f.ctx());
+          scram_sha256_client c(co, crng);
+          o = xc_test::run_exchange(c, s);
+          CHECK(s.authcid() == user);
+        } else {
+          scram_sha1_server s(so, f.ctx());
+          scram_sha1_client c(co, crng);
+          o = xc_test::run_exchange(c, s);
+          CHECK(s.authcid() == user);
+        }
+        CAPTURE(o.transcript);
+        CHECK(o.server_success);
+        CHECK(o.client_ok);
+        CHECK(o.challenges == (in_success ? 1 : 2));
+      }
+    }
+  }
+}
+
+namespace {
+// A full exchange against a fresh sha256 server; returns the final server verdict.
+struct scram_run {
+  fixture f;
+  scram_server_options so;
+  scram_client_options co;
+  xc_test::outcome run() {
+    scram_sha256_server s(so, f.ctx());
+    scripted_random crng;
+    scram_sha256_client c(co, crng);
+    auto o = xc_test::run_exchange(c, s);
+    authzid = s.authzid();
+    return o;
+  }
+  std::string authzid;
+  scram_run() {
+    f.store.passwords["juliet"] = "r0m30myr0m30";
+    co.username = "juliet";
+    co.password = "r0m30myr0m30";
+  }
+};
+
+// Runs the server to its server-first message for client-first `cf`.
+std::string server_first_for(scram_sha256_server& s, std::string_view cf) {
+  auto a = s.step(cf);
+  REQUIRE(a.is_challenge());
+  return a.data;
+}
+}  // namespace
+
+TEST_CASE("scram server: every rejection") {
+  SUBCASE("wrong password → not-authorized") {
+    scram_run r;
+    r.co.password = "x";
+    CHECK(r.run().server_failure == sasl_condition::not_authorized);
+  }
+  SUBCASE("unknown user: a server-first is still sent, then not-authorized") {
+    scram_run r;
+    r.co.username = "nobody";
+    auto o = r.run();
+    CHECK(o.challenges == 1);
+    CHECK(o.server_failure == sasl_condition::not_authorized);
+  }
+  SUBCASE("credential store unavailable → temporary-auth-failure") {
+    scram_run r;
+    r.f.store.failure = sasl_condition::temporary_auth_failure;
+    CHECK(r.run().server_failure == sasl_condition::temporary_auth_failure);
+  }
+  SUBCASE("authzid: refused → invalid-authzid; allowed → success; default not sent") {
+    scram_run r;
+    r.co.authzid = "romeo@example.com";
+    CHECK(r.run().server_failure == sasl_condition::invalid_authzid);
+    r.f.authz.allowed.insert({"juliet", "romeo@example.com"});
+    CHECK(r.run().client_ok);
+    CHECK(r.authzid == "romeo@example.com");
+    r.co.authzid = "juliet@example.com";
+    r.co.domain = "example.com";
+    CHECK(r.run().client_ok);
+    CHECK(r.authzid == "");
+  }
+  SUBCASE("gs2 'y': accepted without -PLUS, refused when -PLUS was advertised (downgrade)") {
+    scram_run r;
+    r.co.gs2_flag = 'y';
+    CHECK(r.run().client_ok);
+    r.so.plus_advertised = true;
+    CHECK(r.run().server_failure == sasl_condition::not_authorized);
+    r.co.gs2_flag = 'n';
+    CHECK(r.run().client_ok);  // 'n' is fine either way
+  }
+  fixture f;
+  f.store.passwords["juliet"] = "r0m30myr0m30";
+  scram_server_options so;
+  SUBCASE("malformed client-first messages") {
+    for (std::string cf : {std::string("p=tls-unique,,n=juliet,r=abc"), std::string("n,,m=x,n=juliet,r=abc"),
+                           std::string("x,,n=juliet,r=abc"), std::string("n,,n=juliet"), std::string(""),
+                           std::string(5000, 'a'), std::string("n,,n=\xc2\xad,r=abc")}) {
+      CAPTURE(cf);
+      scram_sha256_server s(so, f.ctx());
+      auto v = s.step(std::string_view(cf));
+      REQUIRE(v.is_failure());
+      CHECK(v.condition == sasl_condition::not_authorized);
+      CHECK(s.step(std::string_view("")).is_failure());
+    }
+    scram_sha256_server s(so, f.ctx());
+    auto v = s.step(std::string_view("n,a=bad=escape,n=juliet,r=abc"));
+    REQUIRE(v.is_failure());
+    CHECK(v.condition == sasl_condition::invalid_authzid);
+  }
+  SUBCASE("no initial response: empty challenge first") {
+    scram_sha256_server s(so, f.ctx());
+    auto c = s.step(std::nullopt);
+    REQUIRE(c.is_challenge());
+    CHECK(c.data.empty());
+    CHECK(s.step(std::string_view("n,,n=juliet,r=abc")).is_challenge());
+  }
+  SUBCASE("client-final: channel binding, nonce, proof") {
+    const std::string cf = "n,,n=juliet,r=abcdef";
+    auto proof_for = [&](const std::string& sfirst, const std::string& without_proof) {
+      const auto salt = *parse_scram_server_first(sfirst);
+      auto k = scram_derive_credentials<xmppcore::crypto::sha256>("r0m30myr0m30", salt.salt, salt.iterations);
+      REQUIRE(k);
+      // ClientKey from scratch (RFC 5802 §3), independent of the server object.
+      const auto salted = xmppcore::crypto::pbkdf2<xmppcore::crypto::sha256>("r0m30myr0m30", salt.salt, salt.iterations);
+      const auto ck = xmppcore::crypto::hmac<xmppcore::crypto::sha256>::mac(
+          std::string_view(reinterpret_cast<const char*>(salted.data()), salted.size()), "Client Key");
+      const std::string am = "n=juliet,r=abcdef," + sfirst + "," + without_proof;
+      auto sig = xmppcore::crypto::hmac<xmppcore::crypto::sha256>::mac(k->stored_key, am);
+      for (std::size_t i = 0; i < sig.size(); ++i) sig[i] ^= ck[i];
+      return xmppcore::crypto::base64_encode(std::span<const std::byte>(sig));
+    };
+    struct mutation { const char* what; int kind; };
+    for (auto m : {mutation{"good", 0}, mutation{"c=eSws (y) after n", 1}, mutation{"nonce truncated", 2},
+                   mutation{"proof flipped", 3}, mutation{"proof short", 4}, mutation{"nonce is client's only", 5}}) {
+      CAPTURE(m.what);
+      scram_sha256_server s(so, f.ctx());
+      const std::string sfirst = server_first_for(s, cf);
+      std::string nonce = parse_scram_server_first(sfirst)->nonce;
+      std::string cb = "biws";
+      if (m.kind == 1) cb = "eSws";
+      if (m.kind == 2) nonce.pop_back();
+      if (m.kind == 5) nonce = "abcdef";
+      const std::string wp = "c=" + cb + ",r=" + nonce;
+      std::string proof = proof_for(sfirst, wp);
+      if (m.kind == 3) proof[0] = proof[0] == 'A' ? 'B' : 'A';
+      if (m.kind == 4) proof = "dGVzdA==";
+      auto v = s.step(std::string_view(wp + ",p=" + proof));
+      if (m.kind == 0) {
+        CHECK(v.is_challenge());
+        CHECK(s.step(std::string_view("x")).is_failure());  // the reply to v= must be empty
+      } else {
+        REQUIRE(v.is_failure());
+        CHECK(v.condition == sasl_condition::not_authorized);
+      }
+    }
+  }
+  SUBCASE("unconfigured server") {
+    scram_sha256_server s(so, server_context{});
+    auto v = s.step(std::string_view("n,,n=juliet,r=abc"));
+    REQUIRE(v.is_failure());
+    CHECK(v.condition == sasl_condition::temporary_auth_failure);
+  }
+}
+
+TEST_CASE("scram client: every rejection") {
+  auto client = [](scripted_random& rng, scram_client_options o = {}) {
+    if (o.username.empty()) {
+      o.username = "user";
+      o.password = "pencil";
+    }
+    return scram_sha1_client(o, rng);
+  };
+  struct bad { const char* in; client_error e; };
+  const bad cases[] = {
+      {"r=XXXXfyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge},
+      {"r=fyko+d2lbbFgONRv9qkxdawL,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4095", client_error::unsupported_challenge},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=1000001", client_error::unsupported_challenge},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=0", client_error::malformed_challenge},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf9,i=4096", client_error::malformed_challenge},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,i=4096", client_error::malformed_challenge},
+      {"m=x,r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge},
+      {"", client_error::malformed_challenge},
+  };
+  for (const auto& t : cases) {
+    CAPTURE(std::string(t.in));
+    scripted_random rng(xc_test::spell("fyko+d2lbbFgONRv9qkxdawL", printable));
+    auto c = client(rng);
+    REQUIRE(c.initial_response());
+    CHECK(c.respond(t.in).error() == t.e);
+    CHECK(c.respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").error() == client_error::unexpected_message);
+  }
+  SUBCASE("malformed server-final and unexpected messages") {
+    scripted_random rng(xc_test::spell("fyko+d2lbbFgONRv9qkxdawL", printable));
+    auto c = client(rng);
+    REQUIRE(c.initial_response());
+    REQUIRE(c.respond("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"));
+    CHECK(c.respond("v=not base64").error() == client_error::malformed_challenge);
+    scripted_random rng2;
+    auto c2 = client(rng2);
+    CHECK(c2.respond("r=x,s=QSXCR+Q6sek8bf92,i=4096").error() == client_error::unexpected_message);  // before start
+    CHECK(c2.initial_response().error() == client_error::unexpected_message);  // failure is final
+  }
+  SUBCASE("credentials that fail SASLprep, and an invalid gs2 flag") {
+    scripted_random rng;
+    scram_client_options o;
+    o.username = "user";
+    o.password = "bell\x07";  // RFC 4013 §2.3: control characters are prohibited
+    CHECK(client(rng, o).initial_response().error() == client_error::invalid_credentials);
+    o.password = "pencil";
+    o.gs2_flag = 'p';
+    CHECK(client(rng, o).initial_response().error() == client_error::invalid_credentials);
+  }
+  SUBCASE("authzid and username escaping in the gs2 header") {
+    scripted_random rng;
+    scram_client_options o;
+    o.username = "a,b=c";
+    o.password = "p";
+    o.authzid = "x,y@example.com";
+    auto ir = client(rng, o).initial_response();
+    REQUIRE(ir);
+    CHECK((*ir)->starts_with("n,a=x=2Cy@example.com,n=a=2Cb=3Dc,r="));
+  }
+}
+
+// ---------------------------------------------------------------- GNU SASL interop ---
+
+namespace {
+struct interop_case {
+  std::string label, user, pass, authzid;
+};
+const interop_case scram_interop[] = {
+    {"ascii", "juliet", "r0m30myr0m30", ""},
+    {"authzid", "juliet", "r0m30myr0m30", "romeo@example.com"},
+    {"latin-1 name and password", "j\xc3\xbcrgen", "p\xc3\xa4ssw\xc3\xb6rd", ""},
+    {"CJK name, Cyrillic password", "\xe7\x94\xa8\xe6\x88\xb7", "\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c", ""},
+    {"name needing escapes", "a,b=c", "pw", ""},
+};
+
+template <class Hash>
+void interop_both_ways(const char* mech) {
+  for (const auto& t : scram_interop) {
+    CAPTURE(t.label);
+    {  // our client → GNU SASL server
+      xc_test::gsasl_props props;
+      props.users[t.user] = t.pass;
+      scripted_random rng;
+      scram_client_options o;
+      o.username = t.user;
+      o.password = t.pass;
+      o.authzid = t.authzid;
+      scram_client<Hash> c(o, rng);
+      std::string why;
+      CHECK_MESSAGE(xc_test::our_client_vs_gsasl_server(c, mech, props, &why), why);
+      CHECK(props.seen_authid == t.user);
+      CHECK(props.seen_authzid == t.authzid);
+    }
+    for (bool in_success : {false, true}) {  // GNU SASL client → our server
+      CAPTURE(in_success);
+      fixture f;
+      f.store.passwords[t.user] = t.pass;
+      f.authz.allowed.insert({t.user, "romeo@example.com"});
+      scram_server_options so;
+      so.final_in_success = in_success;
+      scram_server<Hash> s(so, f.ctx());
+      xc_test::gsasl_props props;
+      props.values[GSASL_AUTHID] = t.user;
+      props.values[GSASL_PASSWORD] = t.pass;
+      if (!t.authzid.empty()) props.values[GSASL_AUTHZID] = t.authzid;
+      std::string why;
+      CHECK_MESSAGE(xc_test::gsasl_client_vs_our_server(s, mech, props, false, &why), why);
+      CHECK(s.authcid() == t.user);
+      CHECK(s.authzid() == t.authzid);
+    }
+  }
+  SUBCASE("stored keys only, GNU SASL client") {
+    fixture f;
+    f.store.scram_keys[{int(scram_traits<Hash>::id), "juliet"}] =
+        *scram_derive_credentials<Hash>("r0m30myr0m30", "0123456789abcdef", 4096);
+    scram_server<Hash> s(scram_server_options{}, f.ctx());
+    xc_test::gsasl_props props;
+    props.values[GSASL_AUTHID] = "juliet";
+    props.values[GSASL_PASSWORD] = "r0m30myr0m30";
+    std::string why;
+    CHECK_MESSAGE(xc_test::gsasl_client_vs_our_server(s, mech, props, false, &why), why);
+  }
+  SUBCASE("GNU SASL client, wrong password") {
+    fixture f;
+    f.store.passwords["juliet"] = "r0m30myr0m30";
+    scram_server<Hash> s(scram_server_options{}, f.ctx());
+    xc_test::gsasl_props props;
+    props.values[GSASL_AUTHID] = "juliet";
+    props.values[GSASL_PASSWORD] = "wrong";
+    CHECK_FALSE(xc_test::gsasl_client_vs_our_server(s, mech, props, false));
+  }
+}
+}  // namespace
+
+TEST_CASE("scram-sha-1 interop with GNU SASL, both directions") { interop_both_ways<xmppcore::crypto::sha1>("SCRAM-SHA-1"); }
+TEST_CASE("scram-sha-256 interop with GNU SASL, both directions") {
+  interop_both_ways<xmppcore::crypto::sha256>("SCRAM-SHA-256");
+}
