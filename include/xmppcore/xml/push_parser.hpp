@@ -315,21 +315,37 @@ class push_parser {
   }
   std::string_view arena_view(detail::sref r) const noexcept { return st_.str(cur_, r); }
 
-  bool over_element_bytes(const char* p) noexcept {
-    if (off(p) - elem_start_off_ > lim_.max_element_bytes)
-      return !fail(stream_condition::policy_violation, "element exceeds max_element_bytes", p);
-    return false;
+  bool in_tag() const noexcept {
+    return (state_ >= st::stag_name && state_ <= st::empty_gt) || (state_ == st::ref && ret_ == st::attr_value);
   }
-  bool over_buffered(const char* p) noexcept {
-    const std::size_t held =
-        arena_rel() + (st_.src.size() - cur_.src) + open_names_.size() + scope_chars_.size() + pend_len_;
-    if (held > lim_.max_buffered_bytes)
-      return !fail(stream_condition::policy_violation, "parser buffer exceeds max_buffered_bytes", p);
-    return false;
+  // Bytes held for unfinished work: the element (elements mode) or start tag
+  // (events mode) being built, open tag names and the namespace scope. It
+  // depends only on the bytes seen, never on how they were split.
+  std::size_t held() const noexcept {
+    const std::size_t a = opt_.mode == parse_mode::elements ? arena_rel()
+                          : in_tag()                         ? st_.buf.size() - tag_buf_start_
+                                                             : 0;
+    return a + open_names_.size() + scope_chars_.size();
   }
+  // Checks a growth by n bytes against one limit (cur + n <= max) and the
+  // buffered budget, before anything is allocated. For a plain copy of input
+  // bytes starting at `at`, the error offset is the first byte over the limit,
+  // so the verdict is the same for every split of the input.
+  bool grow(std::size_t cur, std::size_t n, std::size_t max, std::string_view why, const char* at, bool plain) {
+    if (cur + n > max)
+      return fail(stream_condition::policy_violation, why, plain && max >= cur ? at + (max - cur) : at);
+    const std::size_t h = held();
+    if (h + n > lim_.max_buffered_bytes)
+      return fail(stream_condition::policy_violation, "parser buffer exceeds max_buffered_bytes",
+                  plain && lim_.max_buffered_bytes >= h ? at + (lim_.max_buffered_bytes - h) : at);
+    return true;
+  }
+  // Whether the bytes at the current position count toward max_element_bytes:
+  // everything but the whitespace between top-level elements.
+  bool counting() const noexcept { return state_ != st::between && state_ != st::closed && state_ != st::failed; }
 
   // text
-  bool append_text(const char* s, std::size_t n, const char* at);
+  bool append_text(const char* s, std::size_t n, const char* at, bool plain);
   void close_text();
   std::uint32_t add_node(const detail::node_rec& rec, std::uint32_t parent);
 
@@ -430,6 +446,7 @@ class push_parser {
   bool header_ok_ = false;
   bool pause_requested_ = false;
   bool paused_now_ = false;
+  bool reclamp_ = false;  // the element byte window changed (see run())
 };
 
 }  // namespace xmppcore::xml

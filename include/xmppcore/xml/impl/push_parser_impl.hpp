@@ -52,6 +52,7 @@ inline void push_parser::begin_top_level(const char* lt) {
           static_cast<std::uint32_t>(st_.decls.size()), static_cast<std::uint32_t>(st_.buf.size()),
           static_cast<std::uint32_t>(st_.src.size()), 0};
   elem_start_off_ = off(lt);
+  reclamp_ = true;
   elements_in_top_ = 0;
   text_bytes_ = 0;
   if (opt_.keep_source) {
@@ -236,9 +237,9 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
     }
     p += len;
   }
-  const std::size_t n = out.size() - name_start + static_cast<std::size_t>(p - s);
-  if (n > lim_.max_name_bytes)
-    return fail(stream_condition::policy_violation, "name exceeds max_name_bytes", p);
+  if (!grow(out.size() - name_start, static_cast<std::size_t>(p - s), lim_.max_name_bytes,
+            "name exceeds max_name_bytes", s, true))
+    return false;
   out.insert(out.end(), s, p);
   return true;
 }
@@ -256,17 +257,25 @@ inline std::uint32_t push_parser::add_node(const detail::node_rec& rec, std::uin
   return idx;
 }
 
-inline bool push_parser::append_text(const char* s, std::size_t n, const char* at) {
+inline bool push_parser::append_text(const char* s, std::size_t n, const char* at, bool plain) {
+  if (!grow(text_bytes_, n, lim_.max_text_bytes, "text exceeds max_text_bytes", at, plain)) return false;
   text_bytes_ += n;
-  if (text_bytes_ > lim_.max_text_bytes)
-    return fail(stream_condition::policy_violation, "text exceeds max_text_bytes", at);
   if (!text_open_) {
     text_open_ = true;
     if (opt_.mode == parse_mode::elements) {
-      detail::node_rec r;
-      r.is_text = true;
-      r.local = {arena_rel(), 0};
-      text_node_ = add_node(r, opens_.back().node);
+      // Text split only by a CDATA section or a skipped comment continues the
+      // previous text node: it ends exactly where the arena ends.
+      const auto& parent = st_.nodes[cur_.node + opens_.back().node];
+      const std::uint32_t last = parent.last_child;
+      if (last != detail::no_index && st_.nodes[cur_.node + last].is_text &&
+          st_.nodes[cur_.node + last].local.off + st_.nodes[cur_.node + last].local.len == arena_rel()) {
+        text_node_ = last;
+      } else {
+        detail::node_rec r;
+        r.is_text = true;
+        r.local = {arena_rel(), 0};
+        text_node_ = add_node(r, opens_.back().node);
+      }
     } else {
       event e;
       e.kind_ = event_kind::text;
@@ -307,11 +316,38 @@ inline bool push_parser::resolve(std::string_view prefix, detail::sref& ns, cons
   return true;
 }
 
-inline const char* push_parser::run(const char* p, const char* end) {
+inline const char* push_parser::run(const char* p, const char* const hard_end) {
   run_begin_ = p;
   if (src_active_) src_mark_ = p;
+  // max_element_bytes is enforced by clamping the end of the input to the
+  // first byte the element in progress may not have; reaching that clamp
+  // while still inside the element is the violation. The check costs nothing
+  // per byte and gives the same offset for every split of the input.
+  const char* end = hard_end;
+  auto clamp = [&] {
+    end = hard_end;
+    if (!counting()) return;
+    const std::uint64_t limit_off = elem_start_off_ + lim_.max_element_bytes;  // first byte over the limit
+    const std::uint64_t room = limit_off > run_base_off_ ? limit_off - run_base_off_ : 0;
+    if (room < static_cast<std::uint64_t>(hard_end - run_begin_)) end = run_begin_ + room;
+  };
+  clamp();
   bool need_more = false;
-  while (p < end && !need_more) {
+  while (!need_more) {
+    if (p >= end) {
+      if (end == hard_end) break;
+      if (counting()) {
+        fail(stream_condition::policy_violation, "element exceeds max_element_bytes", p);
+        return p;
+      }
+      clamp();
+      continue;
+    }
+    if (reclamp_) {
+      reclamp_ = false;
+      clamp();
+      continue;
+    }
     switch (state_) {
       // ------------------------------------------------------- stream start --
       case st::start: {
@@ -326,10 +362,6 @@ inline const char* push_parser::run(const char* p, const char* end) {
         // A UTF-16/UTF-32 BOM, or UTF-16/32 text without one (a NUL byte in
         // the first position): draft §11.5 allows UTF-8 only.
         if (c == 0xFE || c == 0xFF || c == 0x00) {
-          fail(stream_condition::unsupported_encoding, "only UTF-8 is supported (draft §11.5)", p);
-          return p;
-        }
-        if (c == '<' && end - p >= 2 && p[1] == '\0') {
           fail(stream_condition::unsupported_encoding, "only UTF-8 is supported (draft §11.5)", p);
           return p;
         }
@@ -354,7 +386,6 @@ inline const char* push_parser::run(const char* p, const char* end) {
           break;
         }
         if (c == '<') {
-          elem_start_off_ = std::min(elem_start_off_, off(p));
           ++p;
           state_ = st::lt;
           break;
@@ -365,6 +396,10 @@ inline const char* push_parser::run(const char* p, const char* end) {
       // ----------------------------------------------------------- markup --
       case st::lt: {
         const char c = *p;
+        if (c == '\0' && depth_ == 0) {  // "<\0": UTF-16LE without a byte order mark
+          fail(stream_condition::unsupported_encoding, "only UTF-8 is supported (draft §11.5)", p);
+          return p;
+        }
         if (c == '/') {
           if (depth_ == 0) {
             not_wf("end tag before the stream header", p);
@@ -414,7 +449,6 @@ inline const char* push_parser::run(const char* p, const char* end) {
       case st::stag_name: {
         if (!scan_name(p, end, open_names_, tag_name_start_, need_more)) return p;
         if (need_more || p == end) break;
-        if (over_element_bytes(p)) return p;
         if (name_need_start_) {
           not_wf("a name cannot end with ':'", p);
           return p;
@@ -518,10 +552,9 @@ inline const char* push_parser::run(const char* p, const char* end) {
         while (p < end) {
           const char* s = p;
           while (p < end && (detail::char_class[static_cast<unsigned char>(*p)] & detail::cc_attr)) ++p;
-          if (arena_rel() - a.value.off + static_cast<std::size_t>(p - s) > lim_.max_attribute_bytes) {
-            fail(stream_condition::policy_violation, "attribute value exceeds max_attribute_bytes", p);
+          if (!grow(arena_rel() - a.value.off, static_cast<std::size_t>(p - s), lim_.max_attribute_bytes,
+                    "attribute value exceeds max_attribute_bytes", s, true))
             return p;
-          }
           st_.buf.insert(st_.buf.end(), s, p);
           if (p == end) break;
           const char c = *p;
@@ -531,6 +564,9 @@ inline const char* push_parser::run(const char* p, const char* end) {
             state_ = st::attr_after_value;
             break;
           }
+          if (!grow(arena_rel() - a.value.off, 1, lim_.max_attribute_bytes,
+                    "attribute value exceeds max_attribute_bytes", p, false))
+            return p;
           if (c == '"' || c == '\'') {
             st_.buf.push_back(c);
             ++p;
@@ -564,11 +600,14 @@ inline const char* push_parser::run(const char* p, const char* end) {
           }
           char buf[4];
           unsigned len = 0;
+          const char* at = p;
           if (!scan_char(p, end, need_more, buf, len)) return p;
           if (need_more) break;
+          if (len > 1 && !grow(arena_rel() - a.value.off, len - 1, lim_.max_attribute_bytes,
+                               "attribute value exceeds max_attribute_bytes", at, false))
+            return at;
           st_.buf.insert(st_.buf.end(), buf, buf + len);
         }
-        if (state_ == st::attr_value && over_element_bytes(p)) return p;
         break;
       }
       case st::attr_after_value: {
@@ -653,7 +692,7 @@ inline const char* push_parser::run(const char* p, const char* end) {
           while (p < end && (detail::char_class[static_cast<unsigned char>(*p)] & detail::cc_text)) ++p;
           if (p != s) {
             brackets_ = 0;
-            if (!append_text(s, static_cast<std::size_t>(p - s), s)) return s;
+            if (!append_text(s, static_cast<std::size_t>(p - s), s, true)) return s;
           }
           if (p == end) break;
           const char c = *p;
@@ -683,7 +722,7 @@ inline const char* push_parser::run(const char* p, const char* end) {
           } else if (c == '\r') {
             brackets_ = 0;
             ++p;
-            if (!append_text("\n", 1, p - 1)) return p - 1;
+            if (!append_text("\n", 1, p - 1, false)) return p - 1;
             if (p == end) skip_lf_ = true;
             else if (*p == '\n') ++p;
             continue;
@@ -694,13 +733,12 @@ inline const char* push_parser::run(const char* p, const char* end) {
             const char* at = p;
             if (!scan_char(p, end, need_more, buf, len)) return p;
             if (need_more) break;
-            if (!append_text(buf, len, at)) return at;
+            if (!append_text(buf, len, at, false)) return at;
             continue;
           }
-          if (!append_text(p, 1, p)) return p;
+          if (!append_text(p, 1, p, true)) return p;
           ++p;
         }
-        if (over_element_bytes(p)) return p;
         break;
       }
       case st::ref: {
@@ -778,17 +816,17 @@ inline const char* push_parser::run(const char* p, const char* end) {
         }
         if (c == '>' && brackets_ >= 2) {
           for (unsigned i = 2; i < brackets_; ++i)
-            if (!append_text("]", 1, p)) return p;
+            if (!append_text("]", 1, p, false)) return p;
           brackets_ = 0;
           ++p;
           state_ = st::text;
           break;
         }
         for (; brackets_ > 0; --brackets_)
-          if (!append_text("]", 1, p)) return p;
+          if (!append_text("]", 1, p, false)) return p;
         if (c == '\r') {
           ++p;
-          if (!append_text("\n", 1, p - 1)) return p - 1;
+          if (!append_text("\n", 1, p - 1, false)) return p - 1;
           if (p == end) skip_lf_ = true;
           else if (*p == '\n') ++p;
           break;
@@ -796,8 +834,7 @@ inline const char* push_parser::run(const char* p, const char* end) {
         const char* at = p;
         if (!scan_char(p, end, need_more, buf, len)) return p;
         if (need_more) break;
-        if (!append_text(buf, len, at)) return at;
-        if (over_element_bytes(p)) return p;
+        if (!append_text(buf, len, at, false)) return at;
         break;
       }
       case st::comment:
@@ -832,7 +869,6 @@ inline const char* push_parser::run(const char* p, const char* end) {
           dashes_ = (c == '?') ? 1 : 0;
         }
         if (!scan_char(p, end, need_more, buf, len)) return p;
-        if (over_element_bytes(p)) return p;
         break;
       }
       case st::xmldecl: {
@@ -856,11 +892,13 @@ inline const char* push_parser::run(const char* p, const char* end) {
     if (paused_now_ || state_ == st::closed) break;
   }
   if (state_ == st::failed) return p;
+  if (need_more && end != hard_end) {
+    // A UTF-8 sequence straddles the element's last allowed byte.
+    fail(stream_condition::policy_violation, "element exceeds max_element_bytes", end);
+    return p;
+  }
   if (src_active_) {
     st_.src.insert(st_.src.end(), src_mark_, p);
-  }
-  if (state_ != st::between && state_ != st::closed && !paused_now_) {
-    if (over_element_bytes(p) || over_buffered(p)) return p;
   }
   return p;
 }
@@ -877,8 +915,6 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
     if (++elements_in_top_ > lim_.max_elements)
       return fail(stream_condition::policy_violation, "element exceeds max_elements", at);
   }
-  if (over_element_bytes(p)) return false;
-
   // 1. Namespace declarations (Namespaces in XML §3), and unique attribute
   //    names as written (XML §3.1 WFC: Unique Att Spec). The pairwise check is
   //    bounded by max_attributes.
@@ -989,7 +1025,6 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
   }
   raw_attrs_.clear();
   tag_buf_start_ = static_cast<std::uint32_t>(st_.buf.size());
-  if (over_buffered(p)) return false;
   if (empty) return end_element(p);
   state_ = st::text;
   return true;
@@ -1064,11 +1099,11 @@ inline bool push_parser::finish_root(const char* p) {
   e.kind_ = event_kind::stream_opened;
   q_.push_back(e);
   state_ = st::between;
+  reclamp_ = true;
   if (pending_lim_) {
     lim_ = *pending_lim_;
     pending_lim_.reset();
   }
-  (void)prefix;
   return true;
 }
 
@@ -1122,6 +1157,7 @@ inline bool push_parser::end_element(const char* p) {
   }
   // A top-level element is complete.
   state_ = st::between;
+  reclamp_ = true;
   if (opt_.mode == parse_mode::elements) {
     detail::element_base b = cur_;
     if (src_active_) {
@@ -1194,15 +1230,16 @@ inline bool push_parser::finish_ref(const char* p) {
   }
   if (ret_ == st::attr_value) {
     auto& a = raw_attrs_.back();
-    if (arena_rel() - a.value.off + len > lim_.max_attribute_bytes)
-      return fail(stream_condition::policy_violation, "attribute value exceeds max_attribute_bytes", at);
+    if (!grow(arena_rel() - a.value.off, len, lim_.max_attribute_bytes, "attribute value exceeds max_attribute_bytes",
+              at, false))
+      return false;
     st_.buf.insert(st_.buf.end(), out, out + len);
     return true;
   }
   if (depth_ < 2) {
     return fail(stream_condition::bad_format, "character data between top-level elements", at);
   }
-  return append_text(out, len, at);
+  return append_text(out, len, at, false);
 }
 
 // -------------------------------------------------------- XML declaration --
