@@ -282,3 +282,35 @@ TEST_CASE("jid: fast paths equal the ICU-only path on 60,000 random ASCII JIDs")
   CHECK(mismatches == 0);
   CHECK(ok > 10000);
 }
+
+TEST_CASE("bare_jid and full_jid carry their guarantee in the type (STYLE.md §6)") {
+  preparer p;
+  auto b = bare_jid::parse("Juliet@Example.com", p);
+  REQUIRE(b);
+  CHECK(b->full() == "juliet@example.com");
+  CHECK(b->node() == "juliet");
+  CHECK(b->domain() == "example.com");
+  auto withres = bare_jid::parse("juliet@example.com/r", p);
+  REQUIRE_FALSE(withres);
+  CHECK(withres.error() == jid_error{part::resource, errc::not_allowed});
+  CHECK(show(jid::parse("a@b", p)) == "a@b");
+
+  auto f = full_jid::parse("Juliet@Example.com/Balcony", p);
+  REQUIRE(f);
+  CHECK(f->resource() == "Balcony");
+  CHECK(f->bare() == *b);
+  CHECK(f->bare().full() == "juliet@example.com");
+  auto nores = full_jid::parse("juliet@example.com", p);
+  REQUIRE_FALSE(nores);
+  CHECK(nores.error() == jid_error{part::resource, errc::missing});
+  CHECK(to_string(errc::missing) == "missing");
+  CHECK(full_jid::parse("@x/y", p).error() == jid_error{part::node, errc::empty});
+
+  auto j = jid::parse("Juliet@Example.com/Balcony", p);
+  REQUIRE(j);
+  CHECK(bare_jid(*j) == *b);  // drops the resource
+  CHECK(full_jid::from(*j)->as_jid() == *j);
+  CHECK(std::hash<bare_jid>{}(*b) == std::hash<jid>{}(j->bare()));
+  CHECK(std::hash<full_jid>{}(*f) == std::hash<jid>{}(*j));
+  CHECK(*bare_jid::parse("a@b", p) < *bare_jid::parse("a@c", p));
+}

@@ -23,6 +23,8 @@ enum class errc : std::uint8_t {
   domain_too_long,     ///< the domain is longer than 253 octets in ACE form (RFC 1035 §2.3.4)
   invalid_label,       ///< label fails IDNA ToASCII: STD3 rules, hyphen placement, bad ACE (RFC 3490 §4.1)
   invalid_ip_literal,  ///< looks like an IPv4 dotted quad or `[...]` but is not a valid address (draft §3.1)
+  missing,             ///< a part the type requires is absent (full_jid without a resource)
+  not_allowed,         ///< a part the type forbids is present (bare_jid with a resource)
 };
 
 /// Maps a stringprep failure to the JID error of the same meaning.
@@ -54,6 +56,8 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::domain_too_long: return "domain-too-long";
     case errc::invalid_label: return "invalid-label";
     case errc::invalid_ip_literal: return "invalid-ip-literal";
+    case errc::missing: return "missing";
+    case errc::not_allowed: return "not-allowed";
   }
   return "unknown";
 }

@@ -223,10 +223,76 @@ class jid {
   std::uint16_t domain_end_ = 0;   // offset one past the domain (== s_.size() when no resource)
 };
 
+/// A JID known to have no resource (`node@domain` or `domain`; draft §3.3 "bare JID"), e.g. an
+/// account or roster key. The guarantee is in the type (STYLE.md §6).
+class bare_jid {
+ public:
+  /// The bare part of any JID (drops a resource if there is one).
+  explicit bare_jid(const jid& j) : j_(j.bare()) {}
+  /// Parses a JID that must not have a resource: {part::resource, errc::not_allowed} if it has.
+  static result<bare_jid, jid_error> parse(std::string_view s, preparer& prep, parse_options opt = {}) {
+    auto r = jid::parse(s, prep, opt);
+    if (!r) return unexpected{r.error()};
+    if (r->has_resource()) return unexpected{jid_error{part::resource, errc::not_allowed}};
+    return bare_jid(std::move(*r), 0);
+  }
+  const jid& as_jid() const noexcept { return j_; }
+  std::string_view node() const noexcept { return j_.node(); }
+  std::string_view domain() const noexcept { return j_.domain(); }
+  bool has_node() const noexcept { return j_.has_node(); }
+  std::string_view full() const noexcept { return j_.full(); }
+  std::string to_string() const { return j_.to_string(); }
+  friend bool operator==(const bare_jid&, const bare_jid&) noexcept = default;
+  friend std::strong_ordering operator<=>(const bare_jid& a, const bare_jid& b) noexcept { return a.j_ <=> b.j_; }
+
+ private:
+  bare_jid(jid&& j, int) noexcept : j_(std::move(j)) {}
+  jid j_;
+};
+
+/// A JID known to have a resource (`node@domain/resource` or `domain/resource`; draft §3.5
+/// "full JID"), e.g. a connected resource after binding (draft §7).
+class full_jid {
+ public:
+  /// Checks that `j` has a resource: {part::resource, errc::missing} if not.
+  static result<full_jid, jid_error> from(jid j) {
+    if (!j.has_resource()) return unexpected{jid_error{part::resource, errc::missing}};
+    return full_jid(std::move(j));
+  }
+  /// Parses a JID that must have a resource.
+  static result<full_jid, jid_error> parse(std::string_view s, preparer& prep, parse_options opt = {}) {
+    auto r = jid::parse(s, prep, opt);
+    if (!r) return unexpected{r.error()};
+    return from(std::move(*r));
+  }
+  const jid& as_jid() const noexcept { return j_; }
+  bare_jid bare() const { return bare_jid(j_); }
+  std::string_view node() const noexcept { return j_.node(); }
+  std::string_view domain() const noexcept { return j_.domain(); }
+  std::string_view resource() const noexcept { return j_.resource(); }
+  bool has_node() const noexcept { return j_.has_node(); }
+  std::string_view full() const noexcept { return j_.full(); }
+  std::string to_string() const { return j_.to_string(); }
+  friend bool operator==(const full_jid&, const full_jid&) noexcept = default;
+  friend std::strong_ordering operator<=>(const full_jid& a, const full_jid& b) noexcept { return a.j_ <=> b.j_; }
+
+ private:
+  explicit full_jid(jid&& j) noexcept : j_(std::move(j)) {}
+  jid j_;
+};
+
 }  // namespace xmppcore::jid
 
-/// Hash of the prepared form, consistent with operator==.
+/// Hashes of the prepared form, consistent with operator==.
 template <>
 struct std::hash<xmppcore::jid::jid> {
   std::size_t operator()(const xmppcore::jid::jid& j) const noexcept { return std::hash<std::string_view>{}(j.full()); }
+};
+template <>
+struct std::hash<xmppcore::jid::bare_jid> {
+  std::size_t operator()(const xmppcore::jid::bare_jid& j) const noexcept { return std::hash<std::string_view>{}(j.full()); }
+};
+template <>
+struct std::hash<xmppcore::jid::full_jid> {
+  std::size_t operator()(const xmppcore::jid::full_jid& j) const noexcept { return std::hash<std::string_view>{}(j.full()); }
 };
