@@ -1,0 +1,85 @@
+#include <xmppcore/sasl/external.hpp>
+
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace xmppcore::sasl;
+using xmppcore::sasl_condition;
+using namespace std::string_literals;
+
+TEST_CASE("external client: authzid as the initial response (RFC 4422 App. A)") {
+  external_client empty;
+  CHECK(empty.name() == "EXTERNAL");
+  auto ir = empty.initial_response();
+  REQUIRE(ir);
+  REQUIRE(*ir);
+  CHECK((*ir)->empty());
+  CHECK(encode_payload(**ir) == "=");  // draft §6.2 step 3: zero-length initial response
+  external_client with("example.net");
+  CHECK(**with.initial_response() == "example.net");
+  CHECK(with.respond("").error() == client_error::unexpected_message);
+  CHECK(with.finish(std::nullopt));
+  CHECK(with.finish(std::string_view("x")).error() == client_error::unexpected_message);
+  CHECK(external_client("a\0b"s).initial_response().error() == client_error::invalid_credentials);
+  CHECK(external_client("\xff").initial_response().error() == client_error::invalid_credentials);
+}
+
+TEST_CASE("external server: identity from the embedder, authzid checked") {
+  xc_test::list_authorizer authz;
+  authz.allowed.insert({"example.net", "conference.example.net"});
+  SUBCASE("empty authzid: the external identity") {
+    external_server s("example.net", &authz);
+    auto v = s.step(std::string_view(""));
+    CHECK(v.is_success());
+    CHECK_FALSE(v.has_data);
+    CHECK(s.authcid() == "example.net");
+    CHECK(s.authzid() == "");
+    CHECK(s.step(std::string_view("")).is_failure());  // finished
+  }
+  SUBCASE("authzid equal to the identity needs no authorizer") {
+    external_server s("example.net");
+    CHECK(s.step(std::string_view("example.net")).is_success());
+  }
+  SUBCASE("allowed and refused authzids") {
+    external_server a("example.net", &authz);
+    CHECK(a.step(std::string_view("conference.example.net")).is_success());
+    CHECK(a.authzid() == "conference.example.net");
+    external_server b("example.net", &authz);
+    CHECK(b.step(std::string_view("example.org")).condition == sasl_condition::invalid_authzid);
+    external_server c("example.net");
+    CHECK(c.step(std::string_view("conference.example.net")).condition == sasl_condition::invalid_authzid);
+  }
+  SUBCASE("no initial response: empty challenge, then the authzid") {
+    external_server s("example.net");
+    auto c = s.step(std::nullopt);
+    REQUIRE(c.is_challenge());
+    CHECK(c.data.empty());
+    CHECK(s.step(std::string_view("")).is_success());
+  }
+  SUBCASE("twice without data fails") {
+    external_server s("example.net");
+    REQUIRE(s.step(std::nullopt).is_challenge());
+    CHECK(s.step(std::nullopt).condition == sasl_condition::not_authorized);
+  }
+  SUBCASE("no external identity (no certificate) → not-authorized") {
+    external_server s("");
+    CHECK(s.step(std::string_view("")).condition == sasl_condition::not_authorized);
+  }
+  SUBCASE("malformed authzid → invalid-authzid") {
+    for (std::string bad : {"a\0b"s, "\xc3"s, std::string(4000, 'a')}) {
+      external_server s("example.net", &authz);
+      CHECK(s.step(std::string_view(bad)).condition == sasl_condition::invalid_authzid);
+    }
+  }
+  SUBCASE("our client against our server") {
+    external_client c("conference.example.net");
+    external_server s("example.net", &authz);
+    auto o = xc_test::run_exchange(c, s);
+    CHECK(o.server_success);
+    CHECK(o.client_ok);
+    CHECK(o.transcript.front() == "C: auth " + xmppcore::crypto::base64_encode(std::string_view("conference.example.net")));
+  }
+}

@@ -1,0 +1,48 @@
+#include <xmppcore/sasl/mechanism.hpp>
+
+#include <doctest/doctest.h>
+
+#include <type_traits>
+
+using namespace xmppcore::sasl;
+using xmppcore::sasl_condition;
+
+TEST_CASE("mechanism: server_step constructors") {
+  auto c = server_step::challenge("abc");
+  CHECK(c.is_challenge());
+  CHECK(c.data == "abc");
+  auto s = server_step::success();
+  CHECK(s.is_success());
+  CHECK_FALSE(s.has_data);
+  auto sd = server_step::success("");
+  CHECK(sd.is_success());
+  CHECK(sd.has_data);  // zero-length additional data is still data (sent as "=")
+  auto f = server_step::failure(sasl_condition::invalid_authzid, "why");
+  CHECK(f.is_failure());
+  CHECK(f.condition == sasl_condition::invalid_authzid);
+  CHECK(f.reason == "why");
+}
+
+TEST_CASE("mechanism: names and error names") {
+  CHECK(mechanism_name::digest_md5 == "DIGEST-MD5");
+  CHECK(mechanism_name::scram_sha256 == "SCRAM-SHA-256");
+  CHECK(to_string(client_error::server_not_authenticated) == "server-not-authenticated");
+  CHECK(to_string(client_error::malformed_challenge) == "malformed-challenge");
+  static_assert(std::is_abstract_v<client_mechanism>);
+  static_assert(std::is_abstract_v<server_mechanism>);
+  static_assert(std::is_abstract_v<authorizer>);
+  static_assert(std::is_abstract_v<random_source>);
+}
+
+TEST_CASE("mechanism: credential_store defaults to 'not stored'") {
+  struct empty_store final : credential_store {} st;
+  auto p = st.password("u", "");
+  REQUIRE(p);
+  CHECK_FALSE(*p);
+  auto d = st.digest_md5_secret("u", "r");
+  REQUIRE(d);
+  CHECK_FALSE(*d);
+  auto k = st.scram(scram_hash::sha256, "u");
+  REQUIRE(k);
+  CHECK_FALSE(*k);
+}

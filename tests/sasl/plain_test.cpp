@@ -1,0 +1,184 @@
+#include <xmppcore/sasl/plain.hpp>
+
+#include "gsasl_peer.hpp"
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <xmppcore/sasl/scram.hpp>
+
+#include <string>
+
+using namespace xmppcore::sasl;
+using xmppcore::sasl_condition;
+using namespace std::string_literals;
+
+namespace {
+struct fixture {
+  xc_test::memory_store store;
+  xc_test::list_authorizer authz;
+  server_context ctx() { return server_context{&store, &authz, nullptr}; }
+};
+server_step verdict(fixture& f, std::string_view msg) {
+  plain_server s(f.ctx());
+  return s.step(msg);
+}
+}  // namespace
+
+TEST_CASE("plain: message parser (RFC 4616 §2)") {
+  auto m = parse_plain_message("\0tim\0tanstaaftanstaaf"s);  // RFC 4616 §4 example
+  REQUIRE(m);
+  CHECK(m->authzid == "");
+  CHECK(m->authcid == "tim");
+  CHECK(m->password == "tanstaaftanstaaf");
+  auto m2 = parse_plain_message("Ursel\0Kurt\0xipj3plmq"s);  // RFC 4616 §4 example
+  REQUIRE(m2);
+  CHECK(m2->authzid == "Ursel");
+  CHECK(m2->authcid == "Kurt");
+  struct bad { std::string in; plain_error e; };
+  const bad cases[] = {
+      {"", plain_error::syntax},
+      {"tim", plain_error::syntax},
+      {"\0tim"s, plain_error::syntax},
+      {"\0tim\0pw\0"s, plain_error::syntax},
+      {"\0\0pw"s, plain_error::empty},
+      {"\0tim\0"s, plain_error::empty},
+      {"\0t\xffm\0pw"s, plain_error::invalid_utf8},
+      {"\xc3\0tim\0pw"s, plain_error::invalid_utf8},
+      {"\0tim\0p\xed\xa0\x80"s, plain_error::invalid_utf8},  // surrogate
+      {"\0" + std::string(5000, 'a') + "\0pw"s, plain_error::too_long},
+  };
+  for (const auto& t : cases) {
+    CAPTURE(t.in);
+    auto r = parse_plain_message(t.in);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == t.e);
+  }
+}
+
+TEST_CASE("plain: client messages") {
+  plain_client c({"tim", "tanstaaftanstaaf", "", ""});
+  CHECK(c.name() == "PLAIN");
+  auto ir = c.initial_response();
+  REQUIRE(ir);
+  CHECK(**ir == "\0tim\0tanstaaftanstaaf"s);
+  CHECK(c.respond("x").error() == client_error::unexpected_message);
+  CHECK(c.finish(std::nullopt));
+  CHECK(c.finish(std::string_view("data")).error() == client_error::unexpected_message);
+  // authzid sent only when it differs from the default (draft §6.1 rule 7); SASLprep applied.
+  CHECK(**plain_client({"Kurt", "I\xc2\xadX", "Ursel@example.com", "example.com"}).initial_response() ==
+        "Ursel@example.com\0Kurt\0IX"s);
+  CHECK(**plain_client({"Kurt", "pw", "Kurt@example.com", "example.com"}).initial_response() == "\0Kurt\0pw"s);
+  CHECK(**plain_client({"Kurt", "pw", "Kurt", ""}).initial_response() == "\0Kurt\0pw"s);
+  CHECK(plain_client({"Kurt", "bell\x07", "", ""}).initial_response().error() == client_error::invalid_credentials);
+  CHECK(plain_client({"", "pw", "", ""}).initial_response().error() == client_error::invalid_credentials);
+  CHECK(plain_client({"Kurt", "pw", "a\0b"s, ""}).initial_response().error() == client_error::invalid_credentials);
+}
+
+TEST_CASE("plain server: success paths") {
+  fixture f;
+  f.store.passwords["tim"] = "tanstaaftanstaaf";
+  SUBCASE("plaintext password") {
+    plain_server s(f.ctx());
+    CHECK(s.step("\0tim\0tanstaaftanstaaf"s).is_success());
+    CHECK(s.authcid() == "tim");
+    CHECK(s.authzid() == "");
+  }
+  SUBCASE("SASLprep on both sides: soft hyphen and non-breaking space (RFC 4013 §3)") {
+    f.store.passwords["user"] = "I\xc2\xadX p";  // stored un-prepared
+    CHECK(verdict(f, "\0user\0IX\xc2\xa0p"s).is_success());
+  }
+  SUBCASE("SCRAM stored keys only (no plaintext)") {
+    f.store.passwords.clear();
+    f.store.scram_keys[{int(scram_hash::sha256), "tim"}] =
+        *scram_derive_credentials<xmppcore::crypto::sha256>("tanstaaftanstaaf", "salt", 4096);
+    CHECK(verdict(f, "\0tim\0tanstaaftanstaaf"s).is_success());
+    CHECK(verdict(f, "\0tim\0tanstaaftanstaafX"s).condition == sasl_condition::not_authorized);
+    f.store.scram_keys.clear();
+    f.store.scram_keys[{int(scram_hash::sha1), "tim"}] =
+        *scram_derive_credentials<xmppcore::crypto::sha1>("tanstaaftanstaaf", "salt", 4096);
+    CHECK(verdict(f, "\0tim\0tanstaaftanstaaf"s).is_success());
+  }
+  SUBCASE("no initial response: empty challenge, then the message") {
+    plain_server s(f.ctx());
+    auto c = s.step(std::nullopt);
+    REQUIRE(c.is_challenge());
+    CHECK(c.data.empty());
+    CHECK(s.step("\0tim\0tanstaaftanstaaf"s).is_success());
+    CHECK(s.step("\0tim\0tanstaaftanstaaf"s).is_failure());  // finished
+  }
+  SUBCASE("allowed authzid") {
+    f.authz.allowed.insert({"tim", "boss@example.com"});
+    plain_server s(f.ctx());
+    CHECK(s.step("boss@example.com\0tim\0tanstaaftanstaaf"s).is_success());
+    CHECK(s.authzid() == "boss@example.com");
+  }
+}
+
+TEST_CASE("plain server: every rejection") {
+  fixture f;
+  f.store.passwords["tim"] = "tanstaaftanstaaf";
+  struct bad { std::string in; sasl_condition c; };
+  const bad cases[] = {
+      {"\0tim\0wrong"s, sasl_condition::not_authorized},
+      {"\0tom\0tanstaaftanstaaf"s, sasl_condition::not_authorized},
+      {"boss\0tim\0tanstaaftanstaaf"s, sasl_condition::invalid_authzid},
+      {"\0tim\0tanstaaftanstaaf\0"s, sasl_condition::not_authorized},
+      {"tim tanstaaftanstaaf"s, sasl_condition::not_authorized},
+      {""s, sasl_condition::not_authorized},
+      {"\0tim\0bell\x07"s, sasl_condition::not_authorized},
+      {"\0t\xffm\0pw"s, sasl_condition::not_authorized},
+      {"\0tim\0" + std::string(5000, 'x'), sasl_condition::not_authorized},
+  };
+  for (const auto& t : cases) {
+    CAPTURE(t.in);
+    auto v = verdict(f, t.in);
+    REQUIRE(v.is_failure());
+    CHECK(v.condition == t.c);
+  }
+  f.store.failure = sasl_condition::temporary_auth_failure;
+  CHECK(verdict(f, "\0tim\0tanstaaftanstaaf"s).condition == sasl_condition::temporary_auth_failure);
+  plain_server no_store(server_context{});
+  CHECK(no_store.step("\0tim\0x"s).condition == sasl_condition::temporary_auth_failure);
+}
+
+TEST_CASE("plain interop with GNU SASL, both directions") {
+  struct interop_case { std::string label, user, pass, authzid; };
+  const interop_case cases[] = {
+      {"ascii", "tim", "tanstaaftanstaaf", ""},
+      {"authzid", "tim", "tanstaaftanstaaf", "boss@example.com"},
+      {"latin-1", "j\xc3\xbcrgen", "p\xc3\xa4ssw\xc3\xb6rd", ""},
+      {"CJK/Cyrillic", "\xe7\x94\xa8\xe6\x88\xb7", "\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c", ""},
+  };
+  for (const auto& t : cases) {
+    CAPTURE(t.label);
+    {
+      xc_test::gsasl_props props;
+      props.users[t.user] = t.pass;
+      plain_client c({t.user, t.pass, t.authzid, ""});
+      std::string why;
+      CHECK_MESSAGE(xc_test::our_client_vs_gsasl_server(c, "PLAIN", props, &why), why);
+      CHECK(props.seen_authid == t.user);
+      if (t.authzid.empty()) {
+        // GNU SASL's PLAIN server reports the authid as authzid when none was sent.
+        CHECK((props.seen_authzid.empty() || props.seen_authzid == t.user));
+      } else {
+        CHECK(props.seen_authzid == t.authzid);
+      }
+    }
+    {
+      fixture f;
+      f.store.passwords[t.user] = t.pass;
+      f.authz.allowed.insert({t.user, "boss@example.com"});
+      plain_server s(f.ctx());
+      xc_test::gsasl_props props;
+      props.values[GSASL_AUTHID] = t.user;
+      props.values[GSASL_PASSWORD] = t.pass;
+      if (!t.authzid.empty()) props.values[GSASL_AUTHZID] = t.authzid;
+      std::string why;
+      CHECK_MESSAGE(xc_test::gsasl_client_vs_our_server(s, "PLAIN", props, false, &why), why);
+      CHECK(s.authcid() == t.user);
+      CHECK(s.authzid() == t.authzid);
+    }
+  }
+}
