@@ -296,6 +296,13 @@ class push_parser {
     }
     return false;
   }
+  bool fail_at(stream_condition c, std::string_view why, std::uint64_t offset) noexcept {
+    if (state_ != st::failed) {
+      err_ = {c, offset, why};
+      state_ = st::failed;
+    }
+    return false;
+  }
   bool not_wf(std::string_view why, const char* at) noexcept {
     return fail(stream_condition::xml_not_well_formed, why, at);
   }
@@ -402,6 +409,7 @@ class push_parser {
   std::uint64_t run_base_off_ = 0;
   const char* run_begin_ = nullptr;
   std::uint64_t elem_start_off_ = 0;
+  std::uint64_t lt_off_ = 0;  // offset of the last '<' (restricted constructs are reported there)
 
   char pend_[4] = {};  // a UTF-8 sequence cut by a chunk boundary
   unsigned pend_len_ = 0;

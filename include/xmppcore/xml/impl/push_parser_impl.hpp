@@ -396,6 +396,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
       // ----------------------------------------------------------- markup --
       case st::lt: {
         const char c = *p;
+        lt_off_ = off(p) - 1;
         if (c == '\0' && depth_ == 0) {  // "<\0": UTF-16LE without a byte order mark
           fail(stream_condition::unsupported_encoding, "only UTF-8 is supported (draft §11.5)", p);
           return p;
@@ -420,7 +421,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
           }
           decl_allowed_ = false;
           if (opt_.restricted == restricted_xml_policy::reject) {
-            fail(stream_condition::restricted_xml, "processing instruction (draft §11.1)", p - 1);
+            fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
             return p;
           }
           src_active_ = false;
@@ -767,7 +768,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         decl_.push_back(*p++);
         if (decl_ == "--") {
           if (opt_.restricted == restricted_xml_policy::reject) {
-            fail(stream_condition::restricted_xml, "comment (draft §11.1)", p);
+            fail_at(stream_condition::restricted_xml, "comment (draft §11.1)", lt_off_);
             return p;
           }
           if (opt_.keep_source && depth_ == 1) {
@@ -778,7 +779,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
           dashes_ = 0;
           state_ = st::comment;
         } else if (decl_[0] == 'D') {
-          fail(stream_condition::restricted_xml, "document type declaration (draft §11.1)", p);
+          fail_at(stream_condition::restricted_xml, "document type declaration (draft §11.1)", lt_off_);
           return p;
         } else if (std::string_view("[CDATA[").starts_with(decl_)) {
           if (decl_.size() == 7) {
@@ -1252,7 +1253,7 @@ inline bool push_parser::parse_xmldecl(const char* p) {
   // A PI whose target is not exactly "xml" is an ordinary (restricted) PI.
   if (!d.starts_with("xml") || d.size() < 4 || !detail::is_space(static_cast<unsigned char>(d[3]))) {
     if (opt_.restricted == restricted_xml_policy::reject)
-      return fail(stream_condition::restricted_xml, "processing instruction (draft §11.1)", at);
+      return fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
     state_ = st::prolog;
     return true;
   }
