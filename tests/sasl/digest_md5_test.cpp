@@ -154,8 +154,9 @@ TEST_CASE("digest-md5: our client against our server") {
     CHECK(o.challenges == 1);
   }
   SUBCASE("non-ASCII names, Latin-1 representable and not, stored hash") {
-    for (auto [user, pass] : {std::pair<std::string, std::string>{"j\xc3\xbcrgen", "p\xc3\xa4ssw\xc3\xb6rd"},
-                              {"\xe7\x94\xa8\xe6\x88\xb7", "\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c"}}) {
+    for (const auto& up : {std::pair<std::string, std::string>{"j\xc3\xbcrgen", "p\xc3\xa4ssw\xc3\xb6rd"},
+                           {"\xe7\x94\xa8\xe6\x88\xb7", "\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c"}}) {
+      const std::string user = up.first, pass = up.second;
       f.store.digest[{user, "example.com"}] = digest_md5_secret(user, "example.com", pass);
       digest_md5_server srv(f.opts, f.ctx());
       digest_md5_client cl({user, pass, "", "xmpp", "example.com", "", "", 24}, crng);

@@ -31,7 +31,9 @@ TEST_CASE("detail: nonce alphabets and uniform random characters") {
   std::map<char, int> counts;
   for (char c : s) ++counts[c];
   CHECK(counts.size() == 93);  // every character reachable, none outside
-  for (auto [c, n] : counts) {
+  for (const auto& cn : counts) {
+    const char c = cn.first;
+    const int n = cn.second;
     CAPTURE(c);
     CHECK(nonce_alphabet_printable.find(c) != std::string_view::npos);
     CHECK((n > 120 && n < 290));  // roughly uniform (expected 200)

@@ -1,0 +1,126 @@
+// Fuzz target: every server mechanism fed arbitrary responses
+// (sasl/digest_md5.hpp, plain.hpp, external.hpp, scram.hpp), optionally
+// through the XMPP payload decoding (sasl/payload.hpp).
+//
+// Input: byte 0 picks the mechanism and options; the rest is split at 0xff
+// bytes into successive responses (0xff never occurs in base64 text). The
+// random source returns a constant, so nonces are predictable and a corpus
+// can hold complete, valid exchanges that the fuzzer then mutates.
+// Properties: every step gives a defined verdict; after success or failure
+// the object only fails; success names the one known user; a challenge is
+// never larger than the message caps.
+#include <xmppcore/sasl/digest_md5.hpp>
+#include <xmppcore/sasl/external.hpp>
+#include <xmppcore/sasl/payload.hpp>
+#include <xmppcore/sasl/plain.hpp>
+#include <xmppcore/sasl/scram.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace {
+struct constant_random final : xmppcore::crypto::random_source {
+  void fill(std::span<std::byte> out) override {
+    for (auto& b : out) b = std::byte{0};
+  }
+};
+struct one_user final : xmppcore::sasl::credential_store {
+  xmppcore::sasl::lookup_result<std::string> password(std::string_view u, std::string_view) override {
+    if (u == "juliet") return std::optional<std::string>{"r0m30myr0m30"};
+    return std::optional<std::string>{};
+  }
+};
+struct romeo_only final : xmppcore::sasl::authorizer {
+  bool authorize(std::string_view c, std::string_view z) override {
+    return c == "juliet" && z == "romeo@example.com";
+  }
+};
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace xmppcore::sasl;
+  if (size == 0) return 0;
+  const unsigned opt = data[0];
+  std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  constant_random rng;
+  one_user store;
+  romeo_only authz;
+  const server_context ctx{&store, &authz, &rng};
+  std::unique_ptr<server_mechanism> s;
+  const bool alt = (opt & 0x08) != 0;  // rspauth / v= in success data
+  switch (opt % 5) {
+    case 0: {
+      digest_md5_server_options o;
+      o.hosts = {"example.com"};
+      o.rspauth_in_success = alt;
+      o.accept_password_only_rule = (opt & 0x20) != 0;
+      s = std::make_unique<digest_md5_server>(o, ctx);
+      break;
+    }
+    case 1: s = std::make_unique<plain_server>(ctx); break;
+    case 2: s = std::make_unique<external_server>("example.net", &authz); break;
+    case 3: {
+      scram_server_options o;
+      o.iterations = 2;  // keep each run cheap; the protocol logic is the target
+      o.final_in_success = alt;
+      o.plus_advertised = (opt & 0x20) != 0;
+      s = std::make_unique<scram_sha1_server>(o, ctx);
+      break;
+    }
+    default: {
+      scram_server_options o;
+      o.iterations = 2;
+      o.final_in_success = alt;
+      s = std::make_unique<scram_sha256_server>(o, ctx);
+      break;
+    }
+  }
+  const bool no_initial = (opt & 0x10) != 0;
+  const bool base64 = (opt & 0x40) != 0;
+
+  bool finished = false;
+  bool first = true;
+  bool more = true;  // pieces left (an empty last piece still counts)
+  for (int steps = 0; steps < 16; ++steps) {
+    std::optional<std::string_view> in;
+    std::string decoded;
+    if (first && no_initial) {
+      in = std::nullopt;
+    } else {
+      if (!more) break;
+      const auto cut = rest.find('\xff');
+      const std::string_view piece = rest.substr(0, cut);
+      more = cut != std::string_view::npos;
+      rest = more ? rest.substr(cut + 1) : std::string_view();
+      if (base64) {
+        auto d = decode_payload(piece);
+        if (!d) return 0;  // incorrect-encoding: the XMPP layer fails the exchange
+        decoded = d->value_or(std::string());
+        in = std::string_view(decoded);
+        if (first && !*d) in = std::nullopt;
+      } else {
+        in = piece;
+      }
+    }
+    first = false;
+    const server_step st = s->step(in);
+    if (finished && !st.is_failure()) std::abort();  // finished is sticky
+    if (st.is_challenge() && st.data.size() > default_max_message) std::abort();
+    if (st.is_success()) {
+      const bool ext = opt % 5 == 2;
+      if (!ext && s->authcid() != "juliet") std::abort();
+      if (ext && s->authcid() != "example.net") std::abort();
+      if (!s->authzid().empty() && s->authzid() != "romeo@example.com" && s->authzid() != "example.net")
+        std::abort();
+    }
+    if (!st.is_challenge()) finished = true;
+  }
+  return 0;
+}
