@@ -173,3 +173,32 @@ TEST_CASE("domain: ASCII fast path equals ICU on every 1-2 byte ASCII name and o
   CHECK(mismatches == 0);
   CHECK(ok > 10000);
 }
+
+TEST_CASE("domain memo: same results with and without it; keyed by mode") {
+  preparer with, without;
+  without.use_domain_memo(false);
+  CHECK(with.uses_domain_memo());
+  CHECK_FALSE(without.uses_domain_memo());
+  // U+0221 was unassigned in Unicode 3.2 (stored mode refuses it) but is a valid UTS #46 letter.
+  CHECK(show(prepare_domain(with, "\u0221.example", true)) == "\u0221.example");
+  CHECK(dom(with, "\u0221.example") == "!unassigned");  // the query-mode success is not reused
+  CHECK(show(prepare_domain(with, "\u0221.example", true)) == "\u0221.example");
+  const char* names[] = {"B\u00DCCHER.example", "b\u00FCcher.example", "\u4F8B\u3048\u3002\u30C6\u30B9\u30C8",
+                         "xn--bcher-kva.example", "\u00E9.a", "\u00E9.b", "\u00E9.c", "\u00E9.d", "\u00E9.e",
+                         "\u00E9.f", "\u00E9.g", "\u00E9.h", "\u00E9.i", "a_\u00E9.com", "\u0627a.example"};
+  for (int round = 0; round < 3; ++round) {
+    for (const char* n : names) {
+      CAPTURE(n);
+      CHECK(dom(with, n) == dom(without, n));
+    }
+  }
+  CHECK(dom(with, "B\u00DCCHER.example") == "b\u00FCcher.example");
+  std::string out = "n@";
+  CHECK(prepare_domain_append(with, "B\u00DCCHER.example", out));
+  CHECK(out == "n@b\u00FCcher.example");
+  // Large inputs are not remembered, but still work.
+  std::string big = "\u00E9";
+  for (int i = 0; i < 40; ++i) big += ".abcdef";
+  CHECK(dom(with, big) == dom(without, big));
+  CHECK(dom(with, big) == dom(without, big));
+}

@@ -11,10 +11,11 @@
 //         (RFC 3490 §3.1 req. 1), and one trailing separator is removed (a fully qualified
 //         `example.com.` names the same domain as `example.com`);
 //      2. each label is Nameprep'ed (RFC 3491) and must be non-empty;
-//      3. the result must pass IDNA ToASCII with UseSTD3ASCIIRules (RFC 3490 §4.1): we ask ICU's
-//         UTS #46 implementation (`uidna_nameToASCII_UTF8`, transitional, STD3 rules) and treat
-//         any bit of UIDNAInfo.errors as failure (with UTS #46 a failure shows only there, not
-//         in the UErrorCode) except UIDNA_ERROR_HYPHEN_3_4: IDNA2003 allows `ab--cd`.
+//      3. each prepared label must pass IDNA ToASCII with UseSTD3ASCIIRules (RFC 3490 §4.1): we
+//         ask ICU's UTS #46 implementation (`uidna_labelToASCII`, transitional, STD3 rules; with
+//         our flags its checks are per label) and treat any bit of UIDNAInfo.errors as failure
+//         (with UTS #46 a failure shows only there, not in the UErrorCode) except
+//         UIDNA_ERROR_HYPHEN_3_4: IDNA2003 allows `ab--cd`.
 //         So: letters/digits/hyphen for ASCII labels, no leading/trailing hyphen, `xn--` labels
 //         must be valid Punycode of a valid label, no label starting with a combining mark;
 //      4. labels are at most 63 octets and the whole name at most 253 octets in ACE form
@@ -130,14 +131,6 @@ constexpr std::size_t separator_at(std::string_view s, std::size_t i) noexcept {
   return 0;
 }
 
-/// True if a prepared label contains a label separator (Nameprep's NFKC can create one, e.g.
-/// U+2024 ONE DOT LEADER becomes '.'); such a label fails ToASCII's STD3 check.
-inline bool has_separator(std::string_view label) noexcept {
-  for (std::size_t i = 0; i < label.size(); ++i)
-    if (separator_at(label, i) != 0) return true;
-  return false;
-}
-
 /// STD3 ASCII rules (RFC 1123 §2.1 via RFC 3490 §4.1 step 3) and the length limit on an already
 /// lower-cased, non-empty ASCII label, as UIDNA_ERROR_* bits like ICU reports them.
 inline std::uint32_t ascii_label_errors(std::string_view l) noexcept {
@@ -169,32 +162,37 @@ inline bool starts_with_ace_prefix(std::string_view l) noexcept {
          l[3] == '-';
 }
 
-/// RFC 3490 §4.1 ToASCII of the whole prepared name through ICU UTS #46; maps UIDNAInfo.errors.
-inline result<void, errc> check_idna(const UIDNA* idna, std::string_view name) {
-  if (!idna) return unexpected{errc::resource_failure};
-  std::array<char, 512> stack;
-  std::unique_ptr<char[]> heap;
-  char* dst = stack.data();
+/// True if prepared UTF-16 contains an IDNA label separator (RFC 3490 §3.1). Nameprep's NFKC can
+/// create one (U+2024 ONE DOT LEADER becomes '.'); such a label fails ToASCII's STD3 check.
+inline bool has_separator(const UChar* u, std::int32_t n) noexcept {
+  for (std::int32_t i = 0; i < n; ++i)
+    if (u[i] == 0x2E || u[i] == 0x3002 || u[i] == 0xFF0E || u[i] == 0xFF61) return true;
+  return false;
+}
+
+/// RFC 3490 §4.1 ToASCII of one prepared label through ICU UTS #46 (`uidna_labelToASCII`). Adds
+/// UIDNAInfo.errors to `errors` (with UTS #46 a failure shows only there, not in the status) and
+/// returns the length of the ACE form, or -1 if ICU itself failed.
+inline std::int32_t uts46_label(const UIDNA* idna, const UChar* label, std::int32_t len, std::uint32_t& errors) {
+  if (!idna) return -1;
+  std::array<UChar, 128> stack;
+  std::unique_ptr<UChar[]> heap;
+  UChar* dst = stack.data();
   std::int32_t cap = static_cast<std::int32_t>(stack.size());
   UIDNAInfo info = UIDNA_INFO_INITIALIZER;
   UErrorCode st = U_ZERO_ERROR;
-  std::int32_t n = uidna_nameToASCII_UTF8(idna, name.data(), static_cast<std::int32_t>(name.size()), dst, cap,
-                                          &info, &st);
+  std::int32_t n = uidna_labelToASCII(idna, label, len, dst, cap, &info, &st);
   if (st == U_BUFFER_OVERFLOW_ERROR) {
     cap = n;
-    heap.reset(new char[static_cast<std::size_t>(cap)]);
+    heap.reset(new UChar[static_cast<std::size_t>(cap)]);
     dst = heap.get();
     info = UIDNA_INFO_INITIALIZER;
     st = U_ZERO_ERROR;
-    n = uidna_nameToASCII_UTF8(idna, name.data(), static_cast<std::int32_t>(name.size()), dst, cap, &info, &st);
+    n = uidna_labelToASCII(idna, label, len, dst, cap, &info, &st);
   }
-  if (U_FAILURE(st)) {
-    return unexpected{st == U_INVALID_CHAR_FOUND || st == U_ILLEGAL_CHAR_FOUND ? errc::invalid_utf8
-                                                                               : errc::resource_failure};
-  }
-  std::uint32_t errors = info.errors;
-  if (static_cast<std::size_t>(n) > max_domain_octets) errors |= UIDNA_ERROR_DOMAIN_NAME_TOO_LONG;
-  return map_idna_errors(errors);
+  if (U_FAILURE(st)) return -1;
+  errors |= info.errors;
+  return n;
 }
 
 /// True for strings of ASCII digits and exactly three '.', which must be IPv4 literals.
@@ -245,8 +243,47 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
     return {};
   }
 
-  bool need_icu = !prep.uses_ascii_fast_path();
-  std::uint32_t ascii_errors = 0;  // UIDNA_ERROR_* bits found by the fast path
+  if (const std::string* known = prep.find_domain(in, allow_unassigned)) {
+    out.append(*known);
+    return {};
+  }
+  const bool fast = prep.uses_ascii_fast_path();
+  if (fast && detail::is_ascii(name)) {
+    // Whole-name ASCII fast path: Nameprep is lower-casing, STD3 checked here (same verdicts as
+    // the per-label loop below; tests compare both with ICU). ACE labels take the general path.
+    const std::size_t n0 = out.size();
+    out.resize(n0 + name.size());
+    char* w = out.data() + n0;
+    std::uint32_t errors = 0;
+    bool ace = false;
+    std::size_t label_start = 0;
+    for (std::size_t i = 0; i <= name.size(); ++i) {
+      if (i == name.size() || name[i] == '.') {
+        const std::string_view l(w + label_start, i - label_start);
+        if (l.empty()) return fail(in == "." ? errc::empty : errc::empty_label);
+        ace |= detail::starts_with_ace_prefix(l);
+        errors |= detail::ascii_label_errors(l);
+        if (i < name.size()) w[i] = '.';
+        label_start = i + 1;
+        continue;
+      }
+      const char c = name[i];
+      w[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+    }
+    if (!ace) {
+      const std::string_view prepared(w, name.size());
+      if (prepared.size() > max_part_bytes) return fail(errc::too_long);
+      if (detail::looks_like_ipv4(prepared) && !detail::is_ipv4_literal(prepared)) return fail(errc::invalid_ip_literal);
+      if (prepared.size() > max_domain_octets) errors |= UIDNA_ERROR_DOMAIN_NAME_TOO_LONG;
+      if (auto r = detail::map_idna_errors(errors); !r) return fail(r.error());
+      return {};
+    }
+    out.resize(mark);  // an ACE label: ICU must validate its Punycode
+  }
+  bool used_icu = false;          // worth remembering (preparer::use_domain_memo)
+  std::uint32_t idna_errors = 0;  // UIDNA_ERROR_* bits over all labels, from ICU or the ASCII check
+  std::size_t ace_octets = 0;     // length of the whole name in ACE form
+  detail::u16_buffer buf;
   std::size_t start = 0;
   for (std::size_t i = 0;; ) {
     const std::size_t sep = i < name.size() ? detail::separator_at(name, i) : 0;
@@ -254,20 +291,36 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
     const std::string_view label = name.substr(start, i - start);
     if (label.empty()) return fail(in == "." ? errc::empty : errc::empty_label);
     const std::size_t label_mark = out.size();
-    if (auto r = prep.prepare_append(profile::nameprep, label, out, allow_unassigned); !r) {
-      return fail(r.error() == prep_error::empty ? errc::empty_label : to_errc(r.error()));
-    }
-    const std::string_view prepared = std::string_view(out).substr(label_mark);
-    if (detail::has_separator(prepared)) return fail(errc::invalid_label);
-    if (!need_icu) {
-      if (detail::is_ascii(prepared) && !detail::starts_with_ace_prefix(prepared)) {
-        ascii_errors |= detail::ascii_label_errors(prepared);
+    bool check_with_icu = true;
+    if (fast && detail::is_ascii(label)) {
+      // Nameprep of ASCII is lower-casing (stringprep.hpp); STD3 rules checked here, except for
+      // ACE labels, whose Punycode ICU must validate.
+      for (char c : label) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+      const std::string_view l = std::string_view(out).substr(label_mark);
+      if (!detail::starts_with_ace_prefix(l)) {
+        idna_errors |= detail::ascii_label_errors(l);
+        ace_octets += l.size();
+        check_with_icu = false;
       } else {
-        need_icu = true;
+        UChar* u = buf.reserve(static_cast<std::int32_t>(l.size()));
+        for (std::size_t k = 0; k < l.size(); ++k) u[k] = static_cast<UChar>(l[k]);
+        buf.len = static_cast<std::int32_t>(l.size());
       }
+    } else {
+      auto r = detail::prepare_icu_utf16(prep.handle(profile::nameprep), label, allow_unassigned, buf);
+      if (!r) return fail(r.error() == prep_error::empty ? errc::empty_label : to_errc(r.error()));
+      if (detail::has_separator(buf.data, buf.len)) return fail(errc::invalid_label);
+      detail::utf16_to_utf8(buf.data, buf.len, out);
+    }
+    if (check_with_icu) {
+      used_icu = true;
+      const std::int32_t n = detail::uts46_label(prep.uts46(), buf.data, buf.len, idna_errors);
+      if (n < 0) return fail(errc::resource_failure);
+      ace_octets += static_cast<std::size_t>(n);
     }
     if (i == name.size()) break;
     out.push_back('.');
+    ++ace_octets;
     i += sep;
     start = i;
   }
@@ -277,12 +330,9 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
   // or it would not be a fixed point: "1\u3002" "2\u3002" "3\u3002" "999" or fullwidth digits
   // would prepare to a name that no longer parses (found by fuzz/jid.cpp).
   if (detail::looks_like_ipv4(prepared) && !detail::is_ipv4_literal(prepared)) return fail(errc::invalid_ip_literal);
-  if (need_icu) {
-    if (auto r = detail::check_idna(prep.uts46(), prepared); !r) return fail(r.error());
-  } else {
-    if (prepared.size() > max_domain_octets) ascii_errors |= UIDNA_ERROR_DOMAIN_NAME_TOO_LONG;
-    if (auto r = detail::map_idna_errors(ascii_errors); !r) return fail(r.error());
-  }
+  if (ace_octets > max_domain_octets) idna_errors |= UIDNA_ERROR_DOMAIN_NAME_TOO_LONG;
+  if (auto r = detail::map_idna_errors(idna_errors); !r) return fail(r.error());
+  if (used_icu) prep.remember_domain(in, allow_unassigned, prepared);
   return {};
 }
 

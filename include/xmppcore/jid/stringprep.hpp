@@ -38,6 +38,7 @@
 #include <unicode/usprep.h>
 #include <unicode/utypes.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -164,11 +165,24 @@ inline usprep_handle open_profile(profile p) noexcept {
   return usprep_handle(h);
 }
 
-/// Appends the ICU-prepared form of UTF-8 `s` (any content) to `out`.
-/// Short strings use stack buffers only; the sole allocation is growing `out`.
-inline result<void, prep_error> prepare_icu(const UStringPrepProfile* prof, std::string_view s,
-                                            bool allow_unassigned, std::string& out) {
-  if (s.size() > 0x3FFFFFFF) return unexpected{prep_error::too_long};  // int32_t lengths in ICU
+/// A UTF-16 buffer on the stack for short strings, on the heap beyond that.
+struct u16_buffer {
+  std::array<UChar, 512> stack;
+  std::unique_ptr<UChar[]> heap;
+  UChar* data = nullptr;
+  std::int32_t len = 0;
+
+  UChar* reserve(std::int32_t n) {
+    if (n <= static_cast<std::int32_t>(stack.size())) return data = stack.data();
+    heap.reset(new UChar[static_cast<std::size_t>(n)]);
+    return data = heap.get();
+  }
+};
+
+/// Prepares UTF-8 `s` with ICU profile `prof`; the result (UTF-16) is left in `out`.
+inline result<void, prep_error> prepare_icu_utf16(const UStringPrepProfile* prof, std::string_view s,
+                                                  bool allow_unassigned, u16_buffer& out) {
+  if (s.size() > 0x3FFFFFF) return unexpected{prep_error::too_long};  // int32_t lengths in ICU
   std::array<UChar, 256> in_stack;
   std::unique_ptr<UChar[]> in_heap;
   UChar* in = in_stack.data();
@@ -181,17 +195,15 @@ inline result<void, prep_error> prepare_icu(const UStringPrepProfile* prof, std:
   if (!prof) return unexpected{prep_error::resource_failure};
 
   const std::int32_t options = allow_unassigned ? USPREP_ALLOW_UNASSIGNED : USPREP_DEFAULT;
-  std::array<UChar, 512> out_stack;
-  std::unique_ptr<UChar[]> out_heap;
-  UChar* dst = out_stack.data();
-  std::int32_t cap = static_cast<std::int32_t>(out_stack.size());
+  // Mapping and NFKC may expand (U+FDFA becomes 18 code points): preflight when 2x is not enough.
+  std::int32_t cap = std::max<std::int32_t>(static_cast<std::int32_t>(out.stack.size()), 2 * in_len);
+  UChar* dst = out.reserve(cap);
   UErrorCode st = U_ZERO_ERROR;
   UParseError pe{};
   std::int32_t n = usprep_prepare(prof, in, in_len, dst, cap, options, &pe, &st);
-  if (st == U_BUFFER_OVERFLOW_ERROR) {  // NFKC may expand (U+FDFA becomes 18 code points)
+  if (st == U_BUFFER_OVERFLOW_ERROR) {
     cap = n;
-    out_heap.reset(new UChar[static_cast<std::size_t>(cap)]);
-    dst = out_heap.get();
+    dst = out.reserve(cap);
     st = U_ZERO_ERROR;
     n = usprep_prepare(prof, in, in_len, dst, cap, options, &pe, &st);
   }
@@ -208,7 +220,17 @@ inline result<void, prep_error> prepare_icu(const UStringPrepProfile* prof, std:
       break;  // other warnings
   }
   if (n == 0) return unexpected{prep_error::empty};
-  utf16_to_utf8(dst, n, out);
+  out.len = n;
+  return {};
+}
+
+/// Appends the ICU-prepared form of UTF-8 `s` (any content) to `out`.
+/// Short strings use stack buffers only; the sole allocation is growing `out`.
+inline result<void, prep_error> prepare_icu(const UStringPrepProfile* prof, std::string_view s,
+                                            bool allow_unassigned, std::string& out) {
+  u16_buffer buf;
+  if (auto r = prepare_icu_utf16(prof, s, allow_unassigned, buf); !r) return r;
+  utf16_to_utf8(buf.data, buf.len, out);
   return {};
 }
 
@@ -275,6 +297,37 @@ class preparer {
   /// Whether the ASCII fast path is on (the default).
   bool uses_ascii_fast_path() const noexcept { return ascii_fast_path_; }
 
+  /// Turns the domain memo on or off (on by default). jid/domain.hpp remembers the last
+  /// `domain_memo_size` domains that needed ICU (non-ASCII or ACE) and were valid, keyed by the
+  /// exact input bytes and the unassigned-code-point mode, so a server that sees the same few
+  /// IDN domains again and again does not run Nameprep + UTS #46 on them each time. Bounded:
+  /// only inputs up to 255 bytes are kept. Results are identical with it on or off.
+  void use_domain_memo(bool on) noexcept {
+    domain_memo_on_ = on;
+    if (!on) for (auto& e : memo_) e = {};
+  }
+  bool uses_domain_memo() const noexcept { return domain_memo_on_; }
+  static constexpr std::size_t domain_memo_size = 8;
+  static constexpr std::size_t domain_memo_max_input = 255;
+
+  /// The remembered prepared form of domain input `in` (in mode `allow_unassigned`), or nullptr.
+  const std::string* find_domain(std::string_view in, bool allow_unassigned) const noexcept {
+    if (!domain_memo_on_) return nullptr;
+    for (const auto& e : memo_)
+      if (e.used && e.allow_unassigned == allow_unassigned && e.input == in) return &e.prepared;
+    return nullptr;
+  }
+  /// Remembers that domain input `in` prepares to `prepared` (only call for valid domains).
+  void remember_domain(std::string_view in, bool allow_unassigned, std::string_view prepared) {
+    if (!domain_memo_on_ || in.size() > domain_memo_max_input) return;
+    auto& e = memo_[memo_next_];
+    memo_next_ = (memo_next_ + 1) % domain_memo_size;
+    e.input.assign(in);
+    e.prepared.assign(prepared);
+    e.allow_unassigned = allow_unassigned;
+    e.used = true;
+  }
+
   /// The ICU profile handle for `p`, opened on first use; nullptr if ICU cannot open it.
   const UStringPrepProfile* handle(profile p) noexcept {
     auto& h = profiles_[static_cast<std::size_t>(p)];
@@ -303,8 +356,16 @@ class preparer {
     void operator()(UIDNA* p) const noexcept { uidna_close(p); }
   };
   std::array<detail::usprep_handle, 4> profiles_{};
+  struct memo_entry {
+    std::string input, prepared;
+    bool allow_unassigned = false;
+    bool used = false;
+  };
   std::unique_ptr<UIDNA, uidna_closer> idna_;
+  std::array<memo_entry, domain_memo_size> memo_{};
+  std::size_t memo_next_ = 0;
   bool ascii_fast_path_ = true;
+  bool domain_memo_on_ = true;
 };
 
 /// One-shot preparation: ASCII never touches ICU; otherwise the ICU profile is opened for this
