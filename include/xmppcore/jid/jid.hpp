@@ -18,6 +18,7 @@
 // buffer (no allocation at all) and `parse(std::string_view)` copies it once into the jid (no
 // heap allocation when it fits the small-string buffer). Other input is prepared straight into
 // the jid's single buffer; ICU work buffers live on the stack for parts up to 256 UTF-16 units.
+// (The preparer's domain memo, see stringprep.hpp, allocates when it learns a new IDN domain.)
 //
 // Inputs of more than 4 x 1023 bytes per part are refused (too_long) before any preparation:
 // only padding with mapped-to-nothing characters could shrink them to 1023 bytes, and preparing
