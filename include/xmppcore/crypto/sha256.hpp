@@ -48,7 +48,8 @@ class sha256 : public detail::block_hash<sha256, 32, true> {
       0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u,
       0xc67178f2u};
 
-  // FIPS 180-4 §6.2.2, with the 16-word rolling message schedule.
+  // FIPS 180-4 §6.2.2, with the 16-word rolling message schedule. Fully
+  // unrolled: the eight working variables rotate by renaming, not moving.
   void compress(const unsigned char* p, std::size_t blocks) noexcept {
     using detail::rotr32;
     for (; blocks != 0; --blocks, p += 64) {
@@ -56,30 +57,40 @@ class sha256 : public detail::block_hash<sha256, 32, true> {
       for (int i = 0; i < 16; ++i) w[i] = detail::load_be32(p + 4 * i);
       std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3];
       std::uint32_t e = h_[4], f = h_[5], g = h_[6], h = h_[7];
-      for (int t = 0; t < 64; ++t) {
-        std::uint32_t wt;
-        if (t < 16) {
-          wt = w[t];
-        } else {
-          const std::uint32_t w15 = w[(t + 1) & 15], w2 = w[(t + 14) & 15];
-          const std::uint32_t s0 = rotr32(w15, 7) ^ rotr32(w15, 18) ^ (w15 >> 3);
-          const std::uint32_t s1 = rotr32(w2, 17) ^ rotr32(w2, 19) ^ (w2 >> 10);
-          wt = w[t & 15] + s0 + w[(t + 9) & 15] + s1;
-          w[t & 15] = wt;
-        }
-        const std::uint32_t t1 =
-            h + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) + (g ^ (e & (f ^ g))) + k_[t] + wt;
-        const std::uint32_t t2 =
-            (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) + ((a & b) | (c & (a | b)));
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
+#define XMPPCORE_SHA256_SCHED(r)                                                                       \
+  do {                                                                                                 \
+    const std::uint32_t w15 = w[((r) + 1) & 15], w2 = w[((r) + 14) & 15];                              \
+    w[(r)&15] += (rotr32(w15, 7) ^ rotr32(w15, 18) ^ (w15 >> 3)) + w[((r) + 9) & 15] +                \
+                 (rotr32(w2, 17) ^ rotr32(w2, 19) ^ (w2 >> 10));                                       \
+  } while (0)
+#define XMPPCORE_SHA256_ROUND(a, b, c, d, e, f, g, h, i, r)                                            \
+  do {                                                                                                 \
+    if ((i) != 0) XMPPCORE_SHA256_SCHED(r);                                                            \
+    const std::uint32_t t1 =                                                                           \
+        h + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) + (g ^ (e & (f ^ g))) + k_[(i) + (r)] + w[r]; \
+    d += t1;                                                                                           \
+    h = t1 + (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) + ((a & b) | (c & (a | b)));               \
+  } while (0)
+      for (int i = 0; i < 64; i += 16) {
+        XMPPCORE_SHA256_ROUND(a, b, c, d, e, f, g, h, i, 0);
+        XMPPCORE_SHA256_ROUND(h, a, b, c, d, e, f, g, i, 1);
+        XMPPCORE_SHA256_ROUND(g, h, a, b, c, d, e, f, i, 2);
+        XMPPCORE_SHA256_ROUND(f, g, h, a, b, c, d, e, i, 3);
+        XMPPCORE_SHA256_ROUND(e, f, g, h, a, b, c, d, i, 4);
+        XMPPCORE_SHA256_ROUND(d, e, f, g, h, a, b, c, i, 5);
+        XMPPCORE_SHA256_ROUND(c, d, e, f, g, h, a, b, i, 6);
+        XMPPCORE_SHA256_ROUND(b, c, d, e, f, g, h, a, i, 7);
+        XMPPCORE_SHA256_ROUND(a, b, c, d, e, f, g, h, i, 8);
+        XMPPCORE_SHA256_ROUND(h, a, b, c, d, e, f, g, i, 9);
+        XMPPCORE_SHA256_ROUND(g, h, a, b, c, d, e, f, i, 10);
+        XMPPCORE_SHA256_ROUND(f, g, h, a, b, c, d, e, i, 11);
+        XMPPCORE_SHA256_ROUND(e, f, g, h, a, b, c, d, i, 12);
+        XMPPCORE_SHA256_ROUND(d, e, f, g, h, a, b, c, i, 13);
+        XMPPCORE_SHA256_ROUND(c, d, e, f, g, h, a, b, i, 14);
+        XMPPCORE_SHA256_ROUND(b, c, d, e, f, g, h, a, i, 15);
       }
+#undef XMPPCORE_SHA256_ROUND
+#undef XMPPCORE_SHA256_SCHED
       h_[0] += a;
       h_[1] += b;
       h_[2] += c;
