@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <xmppcore/sasl/digest_md5.hpp>
+
 #include <string>
 
 using namespace xmppcore::sasl;
@@ -213,4 +215,21 @@ TEST_CASE("directives: token lists and error names") {
   CHECK(parse_digest_md5_token_list("").value().empty());
   CHECK(to_string(digest_md5_error::duplicate) == "duplicate");
   CHECK(to_string(digest_md5_error::bad_quoted_string) == "bad-quoted-string");
+}
+
+TEST_CASE("directives: quoted-pair escaping a control character round-trips (fuzz regression)") {
+  // Found by fuzz/digest_md5_directives: "\" CHAR may escape a CTL (RFC 2616
+  // §2.2), so our own quoting must escape CTLs too, or the value does not
+  // survive re-serialisation.
+  auto d = parse_digest_md5_directives("realm=\"b\\\x1dq\"");
+  REQUIRE(d);
+  REQUIRE(d->size() == 1);
+  CHECK((*d)[0].value == "b\x1dq");
+  std::string again = "realm=";
+  detail::append_quoted(again, (*d)[0].value);
+  CHECK(again == "realm=\"b\\\x1dq\"");
+  auto d2 = parse_digest_md5_directives(again);
+  REQUIRE(d2);
+  CHECK((*d2)[0].value == "b\x1dq");
+  CHECK_FALSE(parse_digest_md5_directives("realm=\"b\x1dq\""));  // unescaped CTL stays an error
 }

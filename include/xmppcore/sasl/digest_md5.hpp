@@ -79,11 +79,12 @@ inline std::string digest_md5_response_value(std::string_view secret, std::strin
 }
 
 namespace detail {
-/// A quoted-string holding `v` (RFC 2616 §2.2: '"' and '\' escaped).
+/// A quoted-string holding `v` (RFC 2616 §2.2). '"', '\' and control
+/// characters go out as quoted-pairs, since qdtext may not hold a CTL.
 inline void append_quoted(std::string& out, std::string_view v) {
   out += '"';
   for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\';
+    if (c == '"' || c == '\\' || detail::is_ctl(static_cast<unsigned char>(c))) out += '\\';
     out += c;
   }
   out += '"';
