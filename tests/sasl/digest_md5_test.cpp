@@ -300,6 +300,18 @@ TEST_CASE("digest-md5 server: every rejection") {
     // Failure is final.
     CHECK(srv.step(std::string_view("")).is_failure());
   }
+  SUBCASE("a response without charset: names are ISO 8859-1, looked up as UTF-8 (RFC 2831 §2.1.2)") {
+    f.store.passwords["j\xc3\xbcrgen"] = "p\xc3\xa4ss";
+    digest_md5_server srv(f.opts, f.ctx());
+    REQUIRE(srv.step(std::nullopt).is_challenge());
+    const std::string secret = digest_md5_secret("j\xc3\xbcrgen", "example.com", "p\xc3\xa4ss");
+    const std::string resp =
+        digest_md5_response_value(secret, srv.nonce(), "abc", "00000001", "auth", "xmpp/example.com", "", false);
+    const std::string msg = "username=\"j\xfcrgen\",realm=\"example.com\",nonce=\"" + srv.nonce() +
+                            "\",cnonce=\"abc\",nc=00000001,qop=auth,digest-uri=\"xmpp/example.com\",response=" + resp;
+    CHECK(srv.step(std::string_view(msg)).is_challenge());
+    CHECK(srv.authcid() == "j\xc3\xbcrgen");
+  }
   SUBCASE("host and realm compare: host case-insensitively, realm exactly") {
     response_builder b;
     b.uri = "xmpp/EXAMPLE.com";

@@ -304,6 +304,21 @@ TEST_CASE("scram server: every rejection") {
     CHECK(o.challenges == 1);
     CHECK(o.server_failure == sasl_condition::not_authorized);
   }
+  SUBCASE("made-up salts: random per attempt, or stable per user with salt_key (RFC 5802 §9)") {
+    fixture f;
+    f.store.passwords["juliet"] = "r0m30myr0m30";
+    auto salt_of = [&](const scram_server_options& so, std::string_view cf) {
+      scram_sha256_server s(so, f.ctx());
+      return parse_scram_server_first(server_first_for(s, cf))->salt;
+    };
+    scram_server_options so;
+    CHECK(salt_of(so, "n,,n=nobody,r=abc") != salt_of(so, "n,,n=nobody,r=abc"));
+    so.salt_key = "k";
+    CHECK(salt_of(so, "n,,n=nobody,r=abc") == salt_of(so, "n,,n=nobody,r=abc"));
+    CHECK(salt_of(so, "n,,n=juliet,r=abc") == salt_of(so, "n,,n=juliet,r=xyz"));
+    CHECK(salt_of(so, "n,,n=juliet,r=abc") != salt_of(so, "n,,n=nobody,r=abc"));
+    CHECK(salt_of(so, "n,,n=nobody,r=abc").size() == 16);
+  }
   SUBCASE("credential store unavailable → temporary-auth-failure") {
     scram_run r;
     r.f.store.failure = sasl_condition::temporary_auth_failure;

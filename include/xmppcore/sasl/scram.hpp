@@ -33,6 +33,7 @@
 #include <xmppcore/sasl/detail/text.hpp>
 #include <xmppcore/sasl/mechanism.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -470,7 +471,12 @@ struct scram_server_options {
   bool final_in_success = false;       ///< false: v= in a challenge (draft §6); true: <success/> data (RFC 6120)
   std::size_t nonce_length = 24;       ///< printable characters added to the client's nonce
   std::uint32_t iterations = 4096;     ///< when keys are derived from a stored plaintext password
-  std::size_t salt_length = 16;        ///< idem
+  std::size_t salt_length = 16;        ///< idem (at most 32)
+  /// Secret for salts the server has to make up (plaintext-password users and
+  /// unknown users): when set, the salt is HMAC-SHA-256(salt_key, username),
+  /// so repeated attempts see the same salt and an unknown user looks like a
+  /// known one (RFC 5802 §9). When empty, such salts are random per attempt.
+  std::string salt_key;
 };
 
 /// SCRAM server over `Hash` (crypto::sha1 or crypto::sha256).
@@ -533,7 +539,7 @@ class scram_server final : public server_mechanism {
     } else {
       auto p = ctx_.credentials->password(username_, {});
       if (!p) return fail(p.error(), "credential store failure");
-      const std::string salt = random_octets(o_.salt_length);
+      const std::string salt = made_up_salt();
       if (*p) {
         auto c = scram_derive_credentials<Hash>(**p, salt, o_.iterations);
         known_ = c.has_value();
@@ -581,7 +587,12 @@ class scram_server final : public server_mechanism {
     return server_step::challenge(std::move(v));
   }
 
-  std::string random_octets(std::size_t n) {
+  std::string made_up_salt() {
+    const std::size_t n = std::min<std::size_t>(o_.salt_length == 0 ? 16 : o_.salt_length, 32);
+    if (!o_.salt_key.empty()) {
+      const auto mac = crypto::hmac<crypto::sha256>::mac(o_.salt_key, username_);
+      return std::string(reinterpret_cast<const char*>(mac.data()), n);
+    }
     std::string s(n, '\0');
     ctx_.random->fill(std::span<std::byte>(reinterpret_cast<std::byte*>(s.data()), s.size()));
     return s;
