@@ -52,22 +52,22 @@ xml::limits small_limits() {
 // Parses a reply under `lim` and returns it as a stanza of kind `k` (aborts otherwise).
 struct reparsed {
   xml::document doc;
-  stanza::stanza s;
+  stanza_view s;
 };
 reparsed reparse(const std::string& bytes, std::string_view content_ns, const xml::limits& lim, stanza_kind k) {
   auto d = xml::document::parse(bytes, content_ns, lim);
   require(d.has_value());
-  auto s = stanza::stanza::from(d->root());
+  auto s = stanza_view::from(d->root());
   require(s.has_value());
   require(s->kind() == k);
   require(s->content_namespace() == content_ns);
-  stanza::stanza v = *s;
+  stanza_view v = *s;
   return {std::move(*d), v};
 }
 
 bool same(std::optional<std::string_view> a, std::optional<std::string_view> b) { return a == b; }
 
-void check_error_reply(const stanza::stanza& s, const stanza_error& e, const reply_options& o) {
+void check_error_reply(const stanza_view& s, const stanza_error& e, const reply_options& o) {
   auto r = make_error_reply(s, e, o);
   if (s.is_error()) {
     require(!r && r.error() == no_reply::original_is_error);
@@ -84,7 +84,7 @@ void check_error_reply(const stanza::stanza& s, const stanza_error& e, const rep
   }
   require(!r->payload_included || o.payload == payload_policy::include);
   auto back = reparse(r->xml, s.content_namespace(), o.limits, s.kind());
-  const stanza::stanza& b = back.s;
+  const stanza_view& b = back.s;
   require(b.is_error());
   require(same(b.id(), s.id()));
   require(same(b.to_attr(), s.from_attr()));
@@ -102,7 +102,7 @@ void check_error_reply(const stanza::stanza& s, const stanza_error& e, const rep
   if (s.kind() != stanza_kind::iq || s.id()) require(check(b).has_value());
 }
 
-void check_result(const stanza::stanza& s, const reply_result& r, const xml::limits& lim) {
+void check_result(const stanza_view& s, const reply_result& r, const xml::limits& lim) {
   if (!r) return;
   require(s.is_iq_request());
   auto back = reparse(r->xml, s.content_namespace(), lim, stanza_kind::iq);
@@ -123,9 +123,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto doc = xml::document::parse(xml_in, content_ns);
   if (!doc) return 0;
-  auto sv = stanza::stanza::from(doc->root());
+  auto sv = stanza_view::from(doc->root());
   if (!sv) return 0;
-  const stanza::stanza s = *sv;
+  const stanza_view s = *sv;
 
   // Views and checkers: any element gets a defined verdict.
   (void)s.message_type();

@@ -12,8 +12,8 @@ using stanza_test::canonical;
 using stanza_test::parse_doc;
 
 namespace {
-stanza::stanza view(const xml::document& d) {
-  auto s = stanza::stanza::from(d.root());
+stanza_view view(const xml::document& d) {
+  auto s = stanza_view::from(d.root());
   REQUIRE(s.has_value());
   return *s;
 }

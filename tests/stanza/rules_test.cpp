@@ -60,7 +60,7 @@ TEST_CASE("IQ rules, draft §9.2.3, table-driven") {
   for (const auto& r : rows) {
     CAPTURE(r.xml);
     auto d = parse_doc(r.xml);
-    auto s = stanza::stanza::from(d.root());
+    auto s = stanza_view::from(d.root());
     REQUIRE(s);
     auto c = check(*s);
     if (!r.broken) {
@@ -95,7 +95,7 @@ TEST_CASE("error placement, draft §9.3.1, for message and presence") {
   for (const auto& r : rows) {
     CAPTURE(r.xml);
     auto d = parse_doc(r.xml);
-    auto s = stanza::stanza::from(d.root());
+    auto s = stanza_view::from(d.root());
     REQUIRE(s);
     auto c = check(*s);
     if (!r.broken) {

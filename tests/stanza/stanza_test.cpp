@@ -12,8 +12,8 @@ using namespace xmppcore::stanza;
 using stanza_test::parse_doc;
 
 namespace {
-stanza::stanza view(const xml::document& d) {
-  auto s = stanza::stanza::from(d.root());
+stanza_view view(const xml::document& d) {
+  auto s = stanza_view::from(d.root());
   REQUIRE(s.has_value());
   return *s;
 }
@@ -47,25 +47,25 @@ TEST_CASE("stanza view: the three kinds in both content namespaces (draft §9)")
 TEST_CASE("stanza view: elements that are not stanzas get a defined answer") {
   {
     auto d = parse_doc("<body/>");
-    auto s = stanza::stanza::from(d.root());
+    auto s = stanza_view::from(d.root());
     REQUIRE_FALSE(s);
     CHECK(s.error() == not_a_stanza::wrong_name);
   }
   {
     auto d = parse_doc("<message xmlns='urn:example'/>");
-    auto s = stanza::stanza::from(d.root());
+    auto s = stanza_view::from(d.root());
     REQUIRE_FALSE(s);
     CHECK(s.error() == not_a_stanza::wrong_namespace);
   }
   {
     auto d = parse_doc("<stream:features/>");
-    auto s = stanza::stanza::from(d.root());
+    auto s = stanza_view::from(d.root());
     REQUIRE_FALSE(s);
     CHECK(s.error() == not_a_stanza::wrong_namespace);
   }
   {  // the name alone is not enough: a child <iq/> in jabber:client is viewed only when asked
     auto d = parse_doc("<IQ/>");
-    CHECK_FALSE(stanza::stanza::from(d.root()));
+    CHECK_FALSE(stanza_view::from(d.root()));
   }
 }
 

@@ -48,7 +48,7 @@ struct c2s_from_options {
 
 /// Checks 'from' on a stanza received over a c2s stream whose bound full JID is `bound`
 /// (draft §9.1.2). Errors: <invalid-from/> when 'from' is malformed or names anyone else.
-inline result<from_action, stream_violation> check_c2s_from(const stanza& s, const jid::jid& bound,
+inline result<from_action, stream_violation> check_c2s_from(const stanza_view& s, const jid::jid& bound,
                                                             jid::preparer& prep, c2s_from_options o = {}) {
   const auto raw = s.from_attr();
   if (!raw) return from_action::stamp;
@@ -64,7 +64,7 @@ inline result<from_action, stream_violation> check_c2s_from(const stanza& s, con
 /// The stanza re-serialized with 'from' set to `from` (draft §9.1.2 option 2: "add a 'from'
 /// address to the stanza"), any 'from' it had replaced, everything else kept. Empty when the
 /// element cannot be written (not for elements from our parser).
-inline std::string stamp_from(const stanza& s, const jid::jid& from) {
+inline std::string stamp_from(const stanza_view& s, const jid::jid& from) {
   const xml::element e = s.element();
   xml::writer w(s.content_namespace());
   w.start(e.ns(), e.name());
@@ -109,7 +109,7 @@ class validated_domain_list final : public validated_domains {
 /// <improper-addressing/> when 'to' or 'from' is missing; <invalid-from/> when 'from' is not a
 /// valid JID or its domain was not validated. A malformed 'to' is not a stream error here: it is
 /// answered with <jid-malformed/> by delivery (stanza/delivery.hpp).
-inline result<void, stream_violation> check_s2s_addressing(const stanza& s, const validated_domains& v,
+inline result<void, stream_violation> check_s2s_addressing(const stanza_view& s, const validated_domains& v,
                                                            jid::preparer& prep) {
   if (!s.to_attr()) return unexpected{stream_violation{stream_condition::improper_addressing, "no 'to' (§9.1.1)"}};
   const auto raw = s.from_attr();

@@ -39,12 +39,12 @@ enum class bind_request_problem : std::uint8_t {
 
 /// True when `s` is an IQ carrying a <bind/> in 'urn:ietf:params:xml:ns:xmpp-bind' — the only
 /// stanza a client may send before binding completes (draft §7, last paragraph).
-inline bool is_bind_iq(const stanza& s) noexcept {
+inline bool is_bind_iq(const stanza_view& s) noexcept {
   return s.kind() == stanza_kind::iq && s.element().child(ns::xmpp_bind, "bind").has_value();
 }
 
 /// Reads a bind request (draft §7).
-inline result<bind_request, bind_request_problem> parse_bind_request(const stanza& s) {
+inline result<bind_request, bind_request_problem> parse_bind_request(const stanza_view& s) {
   if (!is_bind_iq(s)) return unexpected{bind_request_problem::not_bind};
   if (s.iq_type() != iq_type_t::set) return unexpected{bind_request_problem::not_set};
   if (!check(s)) return unexpected{bind_request_problem::bad_structure};
@@ -90,12 +90,12 @@ inline stanza_error bind_error(bind_failure f) noexcept {
 }
 
 /// The error reply to a bind request (draft §7 examples: the request's <bind/> is echoed).
-inline reply_result make_bind_error(const stanza& request, bind_failure f, const reply_options& o = {}) {
+inline reply_result make_bind_error(const stanza_view& request, bind_failure f, const reply_options& o = {}) {
   return make_error_reply(request, bind_error(f), o);
 }
 
 /// The result of a successful bind: `<bind><jid>full JID</jid></bind>` (draft §7).
-inline reply_result make_bind_result(const stanza& request, const jid::jid& bound, const reply_options& o = {}) {
+inline reply_result make_bind_result(const stanza_view& request, const jid::jid& bound, const reply_options& o = {}) {
   if (!is_bind_iq(request)) return unexpected{no_reply::not_a_request};
   return make_iq_result_with(
       request,
@@ -106,7 +106,7 @@ inline reply_result make_bind_result(const stanza& request, const jid::jid& boun
 /// The answer to a stanza received before binding completed (draft §7 last paragraph: "MUST NOT
 /// process the stanza and SHOULD return a <not-authorized/> stanza error"). A bind IQ gets no
 /// such error (not_a_request: process it as a bind request); error stanzas get none (§9.3.1).
-inline reply_result make_prebinding_error(const stanza& s, const reply_options& o = {}) {
+inline reply_result make_prebinding_error(const stanza_view& s, const reply_options& o = {}) {
   if (is_bind_iq(s)) return unexpected{no_reply::not_a_request};
   return make_error_reply(s, stanza_error::of(stanza_condition::not_authorized), o);
 }

@@ -89,7 +89,7 @@ struct classification {
 };
 
 /// Classifies a stanza by its 'to' (draft §10). Pure: depends only on the stanza and `domains`.
-inline classification classify(const stanza& s, const hosted_domains& domains, jid::preparer& prep) {
+inline classification classify(const stanza_view& s, const hosted_domains& domains, jid::preparer& prep) {
   classification c;
   auto to = s.to(prep);
   if (!to) {
@@ -167,7 +167,7 @@ struct decision {
 ///    error" without naming it; §9.3.3 defines this one for "a remote server or service specified
 ///    as part or all of the JID of the intended recipient does not exist");
 ///  - <node@domain/resource> not connected: <service-unavailable/> (draft §10.5 rule 2).
-inline decision decide(const stanza& s, const hosted_domains& domains, const resource_directory& dir,
+inline decision decide(const stanza_view& s, const hosted_domains& domains, const resource_directory& dir,
                        jid::preparer& prep) {
   decision out;
   out.where = classify(s, domains, prep);

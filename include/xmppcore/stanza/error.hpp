@@ -258,7 +258,7 @@ constexpr std::string_view trim_xml_space(std::string_view s) noexcept {
 /// stream's default xml:lang, used for <text/> without its own (draft §9.1.5). Lenient where the
 /// spec is: an unknown or missing 'type' falls back to the condition's default (type_valid
 /// false); a legacy-only error (code, no condition) is mapped per XEP-0086 §3.
-inline result<received_error, error_parse_failure> parse_error(const stanza& s,
+inline result<received_error, error_parse_failure> parse_error(const stanza_view& s,
                                                               std::string_view stream_lang = {}) {
   if (!s.is_error()) return unexpected{error_parse_failure::not_error_type};
   const auto err = s.error_child();

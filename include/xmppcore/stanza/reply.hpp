@@ -85,7 +85,7 @@ using reply_result = result<reply, no_reply>;
 namespace detail {
 
 /// Starts the reply element: same kind, type, id kept, addresses swapped, xml:lang kept.
-inline void start_reply(xml::writer& w, const stanza& s, std::string_view type) {
+inline void start_reply(xml::writer& w, const stanza_view& s, std::string_view type) {
   w.start(s.content_namespace(), to_string(s.kind()));
   if (auto from = s.from_attr()) w.attr("to", *from);
   if (auto to = s.to_attr()) w.attr("from", *to);
@@ -95,7 +95,7 @@ inline void start_reply(xml::writer& w, const stanza& s, std::string_view type) 
 }
 
 /// Copies the original payload: every child except a stanza-level <error/>.
-inline void write_payload(xml::writer& w, const stanza& s) {
+inline void write_payload(xml::writer& w, const stanza_view& s) {
   for (xml::node n : s.element().children()) {
     if (n.is_text()) w.text(n.text());
     else if (!s.is_error_element(n.as_element())) w.write(n.as_element());
@@ -115,7 +115,7 @@ inline bool is_reserved_ns(std::string_view n) noexcept {
 
 /// Builds the error stanza answering `s` with `e` (draft §9.3). See the file comment for the
 /// anti-loop rule and the fallbacks. Never throws on input (only std::bad_alloc).
-inline reply_result make_error_reply(const stanza& s, const stanza_error& e, const reply_options& o = {}) {
+inline reply_result make_error_reply(const stanza_view& s, const stanza_error& e, const reply_options& o = {}) {
   // draft §9.3.1: "MUST NOT respond to the stanza with a further error stanza".
   if (s.is_error()) return unexpected{no_reply::original_is_error};
   // draft §9.2.3 rule 4: no result/error in response to a result.
@@ -201,7 +201,7 @@ inline reply_result make_error_reply(const stanza& s, const stanza_error& e, con
 
 /// Builds the IQ "result" answering the get/set `s` (draft §9.2.3 rule 3), with an optional
 /// payload copied from a parsed element (rule 6: zero or one child).
-inline reply_result make_iq_result(const stanza& s, std::optional<xml::element> payload = std::nullopt,
+inline reply_result make_iq_result(const stanza_view& s, std::optional<xml::element> payload = std::nullopt,
                                    const reply_options& o = {}) {
   if (s.kind() == stanza_kind::iq && s.is_error()) return unexpected{no_reply::original_is_error};
   if (s.kind() == stanza_kind::iq && s.iq_type() == iq_type_t::result)
@@ -222,7 +222,7 @@ inline reply_result make_iq_result(const stanza& s, std::optional<xml::element> 
 /// As above, with the payload written by `write_payload(xml::writer&)` (e.g. a <bind/> with the
 /// bound JID, draft §7). The callback must leave the writer at the depth it found it.
 template <class F>
-reply_result make_iq_result_with(const stanza& s, F&& write_payload, const reply_options& o = {}) {
+reply_result make_iq_result_with(const stanza_view& s, F&& write_payload, const reply_options& o = {}) {
   if (s.kind() == stanza_kind::iq && s.is_error()) return unexpected{no_reply::original_is_error};
   if (s.kind() == stanza_kind::iq && s.iq_type() == iq_type_t::result)
     return unexpected{no_reply::original_is_response};

@@ -62,7 +62,7 @@ constexpr stanza_condition condition_for(rule) noexcept { return stanza_conditio
 /// Checks one stanza against draft §9.2.3 (IQ) and §9.3.1 (<error/> placement). Only child
 /// elements count as children; text is ignored. Returns the first broken rule, in the order of
 /// the rule list above.
-inline result<void, rule> check(const stanza& s) noexcept {
+inline result<void, rule> check(const stanza_view& s) noexcept {
   std::size_t errors = 0, payload = 0;
   for (xml::node n : s.element().children()) {
     if (!n.is_element()) continue;

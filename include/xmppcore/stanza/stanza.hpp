@@ -2,7 +2,7 @@
 //
 // Three kinds of stanza exist in the 'jabber:client' and 'jabber:server' namespaces: <message/>,
 // <presence/> and <iq/> (draft §9). They share five attributes (draft §9.1): 'to', 'from', 'id',
-// 'type' and 'xml:lang'. A `stanza` is a cheap view (an xml::element plus the kind): it never
+// 'type' and 'xml:lang'. A `stanza_view` is a cheap view (an xml::element plus the kind): it never
 // copies and is valid exactly as long as the element it views (see xml/element.hpp: until the next
 // non-const call on the parser, or as long as the xml::document lives).
 //
@@ -58,7 +58,7 @@ enum class presence_type : std::uint8_t {
 /// visible so that a checker can say which.
 enum class iq_type : std::uint8_t { get, set, result, error, missing, unknown };
 
-// Aliases usable inside `stanza`, whose member functions reuse the enums' names.
+// Aliases usable inside `stanza_view`, whose member functions reuse the enums' names.
 using message_type_t = message_type;
 using presence_type_t = presence_type;
 using iq_type_t = iq_type;
@@ -78,17 +78,17 @@ constexpr std::string_view to_string(not_a_stanza e) noexcept {
 using address_result = result<std::optional<jid::jid>, jid::jid_error>;
 
 /// A view of one stanza. See the file comment for lifetime.
-class stanza {
+class stanza_view {
  public:
   /// Views `e` as a stanza when it is <message/>, <presence/> or <iq/> qualified by
   /// 'jabber:client' or 'jabber:server' (draft §9); else says why not.
-  static result<stanza, not_a_stanza> from(xml::element e) noexcept {
+  static result<stanza_view, not_a_stanza> from(xml::element e) noexcept {
     const std::string_view ns_uri = e.ns();
     if (ns_uri != ns::client && ns_uri != ns::server) return unexpected{not_a_stanza::wrong_namespace};
     const std::string_view n = e.name();
-    if (n == "message") return stanza(e, stanza_kind::message);
-    if (n == "presence") return stanza(e, stanza_kind::presence);
-    if (n == "iq") return stanza(e, stanza_kind::iq);
+    if (n == "message") return stanza_view(e, stanza_kind::message);
+    if (n == "presence") return stanza_view(e, stanza_kind::presence);
+    if (n == "iq") return stanza_view(e, stanza_kind::iq);
     return unexpected{not_a_stanza::wrong_name};
   }
 
@@ -183,7 +183,7 @@ class stanza {
   static constexpr std::array<std::string_view, 8> presence_names{
       "", "unavailable", "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe", "error"};
 
-  stanza(xml::element e, stanza_kind k) noexcept : e_(e), kind_(k) {}
+  stanza_view(xml::element e, stanza_kind k) noexcept : e_(e), kind_(k) {}
 
   static address_result parse_address(std::optional<std::string_view> v, jid::preparer& prep) {
     if (!v) return std::optional<jid::jid>{};
