@@ -292,3 +292,26 @@ TEST_CASE("free functions agree with preparer") {
   }
   CHECK(to_string(prep_error::resource_failure) == "resource-failure");
 }
+
+TEST_CASE("prepare_view: returns the input itself when it is already prepared ASCII") {
+  preparer p;
+  std::string scratch;
+  const std::string_view in = "juliet";
+  auto v = p.prepare_view(profile::nodeprep, in, scratch);
+  REQUIRE(v);
+  CHECK(v->data() == in.data());
+  CHECK(scratch.empty());
+  auto w = p.prepare_view(profile::nodeprep, "Juliet", scratch);
+  REQUIRE(w);
+  CHECK(*w == "juliet");
+  CHECK(w->data() == scratch.data());
+  auto u = p.prepare_view(profile::resourceprep, "\u216B", scratch);
+  REQUIRE(u);
+  CHECK(*u == "XII");
+  CHECK(p.prepare_view(profile::nodeprep, "a@b", scratch).error() == prep_error::prohibited);
+  CHECK(p.prepare_view(profile::nodeprep, "", scratch).error() == prep_error::empty);
+  // Resourceprep keeps case, so "Balcony" is already prepared for it but not for Nodeprep.
+  const std::string_view bal = "Balcony";
+  CHECK(p.prepare_view(profile::resourceprep, bal, scratch)->data() == bal.data());
+  CHECK(p.prepare_view(profile::nodeprep, bal, scratch)->data() != bal.data());
+}

@@ -274,6 +274,21 @@ class preparer {
     return out;
   }
 
+  /// Zero-copy form: when `in` is pure ASCII and already in prepared form (the common case:
+  /// "juliet", "balcony"), returns `in` itself and allocates nothing. Otherwise prepares into
+  /// `scratch` (replacing its contents) and returns a view of it. The view is valid while both
+  /// `in` and `scratch` live unchanged.
+  result<std::string_view, prep_error> prepare_view(profile p, std::string_view in, std::string& scratch,
+                                                    bool allow_unassigned = false) {
+    if (ascii_fast_path_ && !in.empty() && detail::is_ascii(in) &&
+        detail::scan_ascii(p, in) == detail::ascii_scan::prepared)
+      return in;
+    scratch.clear();
+    auto r = prepare_append(p, in, scratch, allow_unassigned);
+    if (!r) return unexpected{r.error()};
+    return std::string_view(scratch);
+  }
+
   /// Nodeprep, draft App. A.
   result<std::string, prep_error> nodeprep(std::string_view in, bool allow_unassigned = false) {
     return prepare(profile::nodeprep, in, allow_unassigned);
