@@ -1,6 +1,7 @@
 // Fuzz target: JID parsing (draft §3). Besides "no crash, no UB", checks the properties the rest
 // of the library relies on:
-//  * the fast paths never change a result (parse with and without them agree);
+//  * the fast paths and the domain memo never change a result (parse with and without them
+//    agree; prepare_view agrees with prepare);
 //  * a parsed JID is a fixed point: parsing its text again gives the same JID (otherwise two
 //    spellings of one account could compare unequal after a round trip, draft §14.10);
 //  * parts respect the 1023-byte limit, node/domain hold no separators, bare() drops the resource.
@@ -24,9 +25,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static preparer slow = [] {
     preparer p;
     p.use_ascii_fast_path(false);
+    p.use_domain_memo(false);  // the reference: every domain prepared from scratch
     return p;
   }();
   const std::string_view in(reinterpret_cast<const char*>(data), size);
+  // prepare_view (zero-copy when already prepared) agrees with prepare, for every profile.
+  for (auto pr : {profile::nodeprep, profile::resourceprep, profile::nameprep, profile::saslprep}) {
+    std::string scratch;
+    const auto v = fast.prepare_view(pr, in, scratch);
+    const auto s = slow.prepare(pr, in);
+    require(v.has_value() == s.has_value());
+    if (v) require(*v == *s);
+    else require(v.error() == s.error());
+  }
   const auto a = jid::parse(in, fast);
   const auto b = jid::parse(in, slow);
   require(a.has_value() == b.has_value());
