@@ -15,10 +15,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <iterator>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace xmppcore::xml {
@@ -55,6 +59,75 @@ struct decl_rec {
   sref prefix, uri;  // empty prefix: the default namespace
 };
 
+/// A growable byte buffer with the appends the parser needs inlined: a few
+/// instructions per append in steady state (std::vector's range insert is a
+/// library call per copy). Grows geometrically; memory is released only by
+/// release() or destruction.
+class byte_buffer {
+ public:
+  byte_buffer() = default;
+  byte_buffer(const byte_buffer&) = delete;
+  byte_buffer& operator=(const byte_buffer&) = delete;
+  byte_buffer(byte_buffer&& o) noexcept : p_(o.p_), n_(o.n_), cap_(o.cap_) { o.p_ = nullptr, o.n_ = o.cap_ = 0; }
+  byte_buffer& operator=(byte_buffer&& o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(n_, o.n_);
+    std::swap(cap_, o.cap_);
+    return *this;
+  }
+  ~byte_buffer() { std::free(p_); }
+
+  char* data() noexcept { return p_; }
+  const char* data() const noexcept { return p_; }
+  std::size_t size() const noexcept { return n_; }
+  bool empty() const noexcept { return n_ == 0; }
+  std::size_t capacity() const noexcept { return cap_; }
+  void clear() noexcept { n_ = 0; }
+  void append(const char* s, std::size_t n) {
+    if (n > cap_ - n_) grow(n);
+    if (n) std::memcpy(p_ + n_, s, n);
+    n_ += n;
+  }
+  void push_back(char c) {
+    if (n_ == cap_) grow(1);
+    p_[n_++] = c;
+  }
+  /// Shrinks (or zero-fills when growing).
+  void resize(std::size_t n) {
+    if (n > n_) {
+      if (n - n_ > cap_ - n_) grow(n - n_);
+      std::memset(p_ + n_, 0, n - n_);
+    }
+    n_ = n;
+  }
+  /// Drops the first n bytes (memmove of the rest).
+  void erase_front(std::size_t n) noexcept {
+    if (n >= n_) {
+      n_ = 0;
+      return;
+    }
+    std::memmove(p_, p_ + n, n_ - n);
+    n_ -= n;
+  }
+  void release() noexcept {
+    std::free(p_);
+    p_ = nullptr;
+    n_ = cap_ = 0;
+  }
+
+ private:
+  void grow(std::size_t more) {
+    std::size_t cap = cap_ ? cap_ : 256;
+    while (cap - n_ < more) cap *= 2;
+    void* q = std::realloc(p_, cap);
+    if (!q) throw std::bad_alloc();  // the limits keep requests bounded
+    p_ = static_cast<char*>(q);
+    cap_ = cap;
+  }
+  char* p_ = nullptr;
+  std::size_t n_ = 0, cap_ = 0;
+};
+
 /// Where one top-level element starts in each store.
 struct element_base {
   std::uint32_t node = 0, attr = 0, decl = 0, buf = 0, src = 0, src_len = 0;
@@ -62,12 +135,12 @@ struct element_base {
 
 /// The stores the parser fills and the views read.
 struct store {
-  std::vector<char> buf;      // strings of elements (relative offsets)
+  byte_buffer buf;            // strings of elements (relative offsets)
   std::string persistent;     // stream header strings (persistent_bit refs)
   std::vector<node_rec> nodes;
   std::vector<attr_rec> attrs;
   std::vector<decl_rec> decls;
-  std::vector<char> src;      // exact source bytes, when requested
+  byte_buffer src;            // exact source bytes, when requested
 
   std::string_view str(const element_base& b, sref r) const noexcept {
     if (r.off & persistent_bit)

@@ -231,11 +231,11 @@ class push_parser {
     release(q_);
     q_head_ = 0;
     release(bases_);
-    release(st_.buf);
+    st_.buf.release();
     release(st_.nodes);
     release(st_.attrs);
     release(st_.decls);
-    release(st_.src);
+    st_.src.release();
     release(raw_attrs_);
     release(etag_);
     release(ref_);
@@ -317,7 +317,7 @@ class push_parser {
   std::uint32_t arena_rel() const noexcept { return static_cast<std::uint32_t>(st_.buf.size() - cur_.buf); }
   detail::sref arena_append(std::string_view s) {
     detail::sref r{arena_rel(), static_cast<std::uint32_t>(s.size())};
-    st_.buf.insert(st_.buf.end(), s.begin(), s.end());
+    st_.buf.append(s.data(), s.size());
     return r;
   }
   std::string_view arena_view(detail::sref r) const noexcept { return st_.str(cur_, r); }
@@ -396,6 +396,8 @@ class push_parser {
   bool finish_ref(const char* p);
   bool scan_char(const char*& p, const char* end, bool& need_more, char* out, unsigned& len);
 
+  const char* scan_text(const char* p, const char* end, bool& need_more);
+  const char* scan_attr_value(const char* p, const char* end, bool& need_more);
   const char* run(const char* p, const char* end);
 
   // --------------------------------------------------------------- state --

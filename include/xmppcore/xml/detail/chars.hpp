@@ -3,6 +3,9 @@
 
 #include <array>
 #include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <string_view>
 
 namespace xmppcore::xml::detail {
@@ -60,6 +63,50 @@ inline constexpr bool is_name_start_nonascii(std::uint32_t c) noexcept {
 /// XML 1.0 (5th ed.) §2.3 [4a] NameChar, for code points >= 0x80.
 inline constexpr bool is_name_nonascii(std::uint32_t c) noexcept {
   return is_name_start_nonascii(c) || c == 0xB7 || (c >= 0x300 && c <= 0x36F) || (c >= 0x203F && c <= 0x2040);
+}
+
+/// The first byte in [p, end) that is not plain character data: a control
+/// character, a byte >= 0x80, '<', '&' or '>' (SSE2: 16 bytes per step).
+inline const char* find_text_special(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi8(0x20), lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&'), gt = _mm_set1_epi8('>');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too
+    const __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, lt)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, gt)));
+    if (const int mask = _mm_movemask_epi8(m)) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c >= 0x80 || c == '<' || c == '&' || c == '>') break;
+    ++p;
+  }
+  return p;
+}
+
+/// The first byte in [p, end) that is not plain in an attribute value: a
+/// control character, a byte >= 0x80, '<', '&', '\'' or '"'.
+inline const char* find_attr_special(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi8(0x20), lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&'), q1 = _mm_set1_epi8('\''),
+                q2 = _mm_set1_epi8('"');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, lt)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_or_si128(_mm_cmpeq_epi8(v, q1), _mm_cmpeq_epi8(v, q2))));
+    if (const int mask = _mm_movemask_epi8(m)) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c >= 0x80 || c == '<' || c == '&' || c == '\'' || c == '"') break;
+    ++p;
+  }
+  return p;
 }
 
 /// Result of decoding one UTF-8 sequence.

@@ -80,11 +80,11 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
         clear_arena();
       }
     } else if (cur_.buf || cur_.node || cur_.attr || cur_.decl || cur_.src) {
-      st_.buf.erase(st_.buf.begin(), st_.buf.begin() + cur_.buf);
+      st_.buf.erase_front(cur_.buf);
       st_.nodes.erase(st_.nodes.begin(), st_.nodes.begin() + cur_.node);
       st_.attrs.erase(st_.attrs.begin(), st_.attrs.begin() + cur_.attr);
       st_.decls.erase(st_.decls.begin(), st_.decls.begin() + cur_.decl);
-      st_.src.erase(st_.src.begin(), st_.src.begin() + cur_.src);
+      st_.src.erase_front(cur_.src);
       cur_ = {};
       bases_.clear();
     } else {
@@ -97,7 +97,7 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     const bool in_tag = state_ >= st::stag_name && state_ <= st::empty_gt;
     const bool in_ref_attr = state_ == st::ref && ret_ == st::attr_value;
     if ((in_tag || in_ref_attr) && tag_buf_start_ > 0) {
-      st_.buf.erase(st_.buf.begin(), st_.buf.begin() + tag_buf_start_);
+      st_.buf.erase_front(tag_buf_start_);
       for (auto& a : raw_attrs_) {
         a.qname.off -= tag_buf_start_;
         a.value.off -= tag_buf_start_;
@@ -240,7 +240,7 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
   if (!grow(out.size() - name_start, static_cast<std::size_t>(p - s), lim_.max_name_bytes,
             "name exceeds max_name_bytes", s, true))
     return false;
-  out.insert(out.end(), s, p);
+  out.append(s, static_cast<std::size_t>(p - s));
   return true;
 }
 
@@ -286,7 +286,7 @@ inline bool push_parser::append_text(const char* s, std::size_t n, const char* a
       text_node_ = static_cast<std::uint32_t>(q_.size() - 1);
     }
   }
-  st_.buf.insert(st_.buf.end(), s, s + n);
+  st_.buf.append(s, n);
   if (opt_.mode == parse_mode::elements)
     st_.nodes[cur_.node + text_node_].local.len += static_cast<std::uint32_t>(n);
   else
@@ -314,6 +314,176 @@ inline bool push_parser::resolve(std::string_view prefix, detail::sref& ns, cons
   }
   ns = uri_ref(*b);
   return true;
+}
+
+// Character data (draft §11, XML §2.4): one SIMD-assisted scan over plain
+// bytes; multi-byte UTF-8 is validated in place; the run is copied once.
+inline const char* push_parser::scan_text(const char* p, const char* end, bool& need_more) {
+  if (skip_lf_) {  // the previous chunk ended with '\r' (XML §2.11)
+    skip_lf_ = false;
+    if (*p == '\n') return p + 1;
+  }
+  const char* s = p;
+  bool cut = false;
+  for (;;) {
+    p = detail::find_text_special(p, end);
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p);
+    if (c >= 0x80) {
+      std::uint32_t cp;
+      unsigned len;
+      const auto r = detail::decode_utf8(reinterpret_cast<const unsigned char*>(p),
+                                         reinterpret_cast<const unsigned char*>(end), cp, len);
+      if (r == detail::utf8_status::ok && detail::is_char_nonascii(cp)) {
+        p += len;
+        continue;
+      }
+      if (r == detail::utf8_status::need_more) {
+        cut = true;
+        break;
+      }
+      // Text before the error is reported first, as a smaller chunk would have.
+      if (p != s && !append_text(s, static_cast<std::size_t>(p - s), s, true)) return p;
+      not_wf(r == detail::utf8_status::invalid ? "invalid UTF-8" : "character not allowed in XML", p);
+      return p;
+    }
+    if (c == '\n' || c == '\t') {
+      ++p;
+      continue;
+    }
+    if (c == '>') {
+      // XML §2.4: "]]>" may not appear in content; the ']' may lie in an
+      // earlier chunk (brackets_ counts them).
+      const auto run = static_cast<std::size_t>(p - s);
+      const bool b1 = run >= 1 ? p[-1] == ']' : brackets_ >= 1;
+      const bool b2 = run >= 2 ? p[-2] == ']' : run == 1 ? brackets_ >= 1 : brackets_ >= 2;
+      if (b1 && b2) {
+        if (p != s && !append_text(s, static_cast<std::size_t>(p - s), s, true)) return p;
+        not_wf("']]>' in character data", p);
+        return p;
+      }
+      ++p;
+      continue;
+    }
+    break;  // '<', '&', '\r' or a control character
+  }
+  if (p != s) {
+    unsigned t = 0;
+    while (t < 2 && s + t < p && p[-1 - static_cast<std::ptrdiff_t>(t)] == ']') ++t;
+    brackets_ = t == static_cast<std::size_t>(p - s) ? std::min(2u, brackets_ + t) : t;
+    if (!append_text(s, static_cast<std::size_t>(p - s), s, true)) return p;
+  }
+  if (cut) {
+    need_more = true;
+    return p;
+  }
+  if (p == end) return p;
+  switch (*p) {
+    case '<':
+      brackets_ = 0;
+      close_text();
+      state_ = st::lt;
+      return p + 1;
+    case '&':
+      brackets_ = 0;
+      ref_.clear();
+      ret_ = st::text;
+      state_ = st::ref;
+      return p + 1;
+    case '\r':
+      brackets_ = 0;
+      if (!append_text("\n", 1, p, false)) return p;
+      ++p;
+      if (p == end) skip_lf_ = true;
+      else if (*p == '\n') ++p;
+      return p;
+    default:
+      not_wf("character not allowed in XML", p);
+      return p;
+  }
+}
+
+// An attribute value (XML §3.1, §3.3.3): like text, but TAB, LF and CR become
+// spaces, the other quote is plain, '<' is an error.
+inline const char* push_parser::scan_attr_value(const char* p, const char* end, bool& need_more) {
+  auto& a = raw_attrs_.back();
+  if (skip_lf_) {
+    skip_lf_ = false;
+    if (*p == '\n') return p + 1;
+  }
+  while (p < end) {
+    const char* s = p;
+    bool cut = false;
+    for (;;) {
+      p = detail::find_attr_special(p, end);
+      if (p == end) break;
+      const auto c = static_cast<unsigned char>(*p);
+      if (c >= 0x80) {
+        std::uint32_t cp;
+        unsigned len;
+        const auto r = detail::decode_utf8(reinterpret_cast<const unsigned char*>(p),
+                                           reinterpret_cast<const unsigned char*>(end), cp, len);
+        if (r == detail::utf8_status::ok && detail::is_char_nonascii(cp)) {
+          p += len;
+          continue;
+        }
+        if (r == detail::utf8_status::need_more) {
+          cut = true;
+          break;
+        }
+        not_wf(r == detail::utf8_status::invalid ? "invalid UTF-8" : "character not allowed in XML", p);
+        return p;
+      }
+      if ((c == '"' || c == '\'') && c != static_cast<unsigned char>(quote_)) {
+        ++p;
+        continue;
+      }
+      break;
+    }
+    if (p != s) {
+      if (!grow(arena_rel() - a.value.off, static_cast<std::size_t>(p - s), lim_.max_attribute_bytes,
+                "attribute value exceeds max_attribute_bytes", s, true))
+        return p;
+      st_.buf.append(s, static_cast<std::size_t>(p - s));
+    }
+    if (cut) {
+      need_more = true;
+      return p;
+    }
+    if (p == end) return p;
+    const char c = *p;
+    if (c == quote_) {
+      a.value.len = arena_rel() - a.value.off;
+      state_ = st::attr_after_value;
+      return p + 1;
+    }
+    if (c == '&') {
+      ref_.clear();
+      ret_ = st::attr_value;
+      state_ = st::ref;
+      return p + 1;
+    }
+    if (c == '<') {
+      not_wf("'<' in an attribute value", p);
+      return p;
+    }
+    if (c != '\t' && c != '\n' && c != '\r') {
+      not_wf("character not allowed in XML", p);
+      return p;
+    }
+    // attribute-value normalization: white space becomes a space (XML §3.3.3);
+    // CR LF and a lone CR are one line end first (XML §2.11).
+    if (!grow(arena_rel() - a.value.off, 1, lim_.max_attribute_bytes, "attribute value exceeds max_attribute_bytes",
+              p, true))
+      return p;
+    st_.buf.push_back(' ');
+    ++p;
+    if (c == '\r') {
+      if (p == end) skip_lf_ = true;
+      else if (*p == '\n') ++p;
+    }
+  }
+  return p;
 }
 
 inline const char* push_parser::run(const char* p, const char* const hard_end) {
@@ -541,76 +711,10 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         state_ = st::attr_value;
         break;
       }
-      case st::attr_value: {
-        auto& a = raw_attrs_.back();
-        if (skip_lf_) {
-          skip_lf_ = false;
-          if (*p == '\n') {
-            ++p;
-            break;
-          }
-        }
-        while (p < end) {
-          const char* s = p;
-          while (p < end && (detail::char_class[static_cast<unsigned char>(*p)] & detail::cc_attr)) ++p;
-          if (!grow(arena_rel() - a.value.off, static_cast<std::size_t>(p - s), lim_.max_attribute_bytes,
-                    "attribute value exceeds max_attribute_bytes", s, true))
-            return p;
-          st_.buf.insert(st_.buf.end(), s, p);
-          if (p == end) break;
-          const char c = *p;
-          if (c == quote_) {
-            ++p;
-            a.value.len = arena_rel() - a.value.off;
-            state_ = st::attr_after_value;
-            break;
-          }
-          if (!grow(arena_rel() - a.value.off, 1, lim_.max_attribute_bytes,
-                    "attribute value exceeds max_attribute_bytes", p, false))
-            return p;
-          if (c == '"' || c == '\'') {
-            st_.buf.push_back(c);
-            ++p;
-            continue;
-          }
-          if (c == '\t' || c == '\n') {  // attribute-value normalization (XML §3.3.3)
-            st_.buf.push_back(' ');
-            ++p;
-            continue;
-          }
-          if (c == '\r') {  // CR LF and lone CR are one line end (XML §2.11), then a space
-            st_.buf.push_back(' ');
-            ++p;
-            if (p == end) {
-              skip_lf_ = true;
-            } else if (*p == '\n') {
-              ++p;
-            }
-            continue;
-          }
-          if (c == '&') {
-            ++p;
-            ref_.clear();
-            ret_ = st::attr_value;
-            state_ = st::ref;
-            break;
-          }
-          if (c == '<') {
-            not_wf("'<' in an attribute value", p);
-            return p;
-          }
-          char buf[4];
-          unsigned len = 0;
-          const char* at = p;
-          if (!scan_char(p, end, need_more, buf, len)) return p;
-          if (need_more) break;
-          if (len > 1 && !grow(arena_rel() - a.value.off, len - 1, lim_.max_attribute_bytes,
-                               "attribute value exceeds max_attribute_bytes", at, false))
-            return at;
-          st_.buf.insert(st_.buf.end(), buf, buf + len);
-        }
+      case st::attr_value:
+        p = scan_attr_value(p, end, need_more);
+        if (state_ == st::failed) return p;
         break;
-      }
       case st::attr_after_value: {
         const char c = *p;
         if (detail::is_space(static_cast<unsigned char>(c))) {
@@ -680,68 +784,10 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         state_ = st::lt;
         break;
       }
-      case st::text: {
-        if (skip_lf_) {
-          skip_lf_ = false;
-          if (*p == '\n') {
-            ++p;
-            break;
-          }
-        }
-        while (p < end) {
-          const char* s = p;
-          while (p < end && (detail::char_class[static_cast<unsigned char>(*p)] & detail::cc_text)) ++p;
-          if (p != s) {
-            brackets_ = 0;
-            if (!append_text(s, static_cast<std::size_t>(p - s), s, true)) return s;
-          }
-          if (p == end) break;
-          const char c = *p;
-          if (c == '<') {
-            ++p;
-            brackets_ = 0;
-            close_text();
-            state_ = st::lt;
-            break;
-          }
-          if (c == '&') {
-            ++p;
-            brackets_ = 0;
-            ref_.clear();
-            ret_ = st::text;
-            state_ = st::ref;
-            break;
-          }
-          if (c == ']') {
-            ++brackets_;
-          } else if (c == '>') {
-            if (brackets_ >= 2) {  // XML §2.4: "]]>" may not appear in content
-              not_wf("']]>' in character data", p);
-              return p;
-            }
-            brackets_ = 0;
-          } else if (c == '\r') {
-            brackets_ = 0;
-            ++p;
-            if (!append_text("\n", 1, p - 1, false)) return p - 1;
-            if (p == end) skip_lf_ = true;
-            else if (*p == '\n') ++p;
-            continue;
-          } else {
-            brackets_ = 0;
-            char buf[4];
-            unsigned len = 0;
-            const char* at = p;
-            if (!scan_char(p, end, need_more, buf, len)) return p;
-            if (need_more) break;
-            if (!append_text(buf, len, at, false)) return at;
-            continue;
-          }
-          if (!append_text(p, 1, p, true)) return p;
-          ++p;
-        }
+      case st::text:
+        p = scan_text(p, end, need_more);
+        if (state_ == st::failed) return p;
         break;
-      }
       case st::ref: {
         // &name; &#123; &#x1F;  — collect up to ';' (bounded), then decode.
         while (p < end && *p != ';') {
@@ -899,7 +945,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
     return p;
   }
   if (src_active_) {
-    st_.src.insert(st_.src.end(), src_mark_, p);
+    st_.src.append(src_mark_, static_cast<std::size_t>(p - src_mark_));
   }
   return p;
 }
@@ -1162,7 +1208,7 @@ inline bool push_parser::end_element(const char* p) {
   if (opt_.mode == parse_mode::elements) {
     detail::element_base b = cur_;
     if (src_active_) {
-      st_.src.insert(st_.src.end(), src_mark_, p);
+      st_.src.append(src_mark_, static_cast<std::size_t>(p - src_mark_));
       src_active_ = false;
     }
     b.src_len = opt_.keep_source ? static_cast<std::uint32_t>(st_.src.size() - cur_.src) : 0;
@@ -1234,7 +1280,7 @@ inline bool push_parser::finish_ref(const char* p) {
     if (!grow(arena_rel() - a.value.off, len, lim_.max_attribute_bytes, "attribute value exceeds max_attribute_bytes",
               at, false))
       return false;
-    st_.buf.insert(st_.buf.end(), out, out + len);
+    st_.buf.append(out, len);
     return true;
   }
   if (depth_ < 2) {
