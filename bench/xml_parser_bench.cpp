@@ -18,16 +18,21 @@
 //   BM_one_byte/<parser>/mixed_1MiB       one byte per call over the first 1 MiB of mixed
 //   BM_idle_memory/<parser>               heap held by one parser after the header and a
 //                                         few stanzas (counter heap_bytes)
-// Counters: bytes_per_second (MB/s) and items_per_second (stanzas/s).
+// Counters: bytes_per_second and items_per_second (stanzas/s); the console
+// prints them with binary prefixes (M/s = MiB/s), --benchmark_out JSON has
+// plain bytes and stanzas per second. Times are CPU times (robust on a busy
+// machine; all parsers are single-threaded and do no I/O).
 //
 // Each handler does minimal, comparable work: count elements, add text lengths,
 // count depth-1 ends as stanzas, so the work measured is the parser's.
 //
 // Heap accounting: this binary replaces the global operator new/delete, and
-// gives libxml2 (xmlMemSetup) and expat (XML_ParserCreate_MM, idle benchmark
-// only) counting allocators. All three count malloc_usable_size() of each live
-// block, i.e. what the allocator really hands out (payload rounded up to its
-// size class), without glibc's 8-byte chunk headers.
+// gives libxml2 (xmlMemSetup, installed before main) and expat
+// (XML_ParserCreate_MM, idle benchmark only) counting allocators. Each block
+// carries a 16-byte prefix holding its requested size, so the counters are the
+// exact bytes requested and the number of live blocks, independent of the
+// allocator's state (glibc adds 8-24 bytes of chunk overhead and rounding per
+// block on top: see heap_blocks).
 #include <xmppcore/xml/push_parser.hpp>
 
 #include "corpus.hpp"
@@ -36,7 +41,6 @@
 #include <expat.h>
 #include <libxml/parser.h>
 #include <libxml/xmlmemory.h>
-#include <malloc.h>
 #include <pugixml.hpp>
 
 #include <algorithm>
@@ -53,49 +57,80 @@
 
 // ------------------------------------------------------------ heap counting --
 namespace {
-// Live heap bytes (usable sizes) allocated through operator new, libxml2's
-// xmlMalloc family, and expat's memory suite in the idle benchmark. The
-// benchmarks are single-threaded; libbenchmark's own threads are not used.
-std::int64_t g_new_live = 0;
-std::int64_t g_xml_live = 0;
-std::int64_t g_expat_live = 0;
+// Live requested bytes and blocks per allocator family. The benchmarks are
+// single-threaded (libbenchmark runs them on the main thread).
+struct heap_count {
+  std::int64_t bytes = 0;
+  std::int64_t blocks = 0;
+};
+heap_count g_new;    // operator new (xmppcore, and everything else C++)
+heap_count g_xml;    // libxml2's xmlMalloc family
+heap_count g_expat;  // expat's memory suite (idle benchmark only)
 
-void* counted_new(std::size_t n) {
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  g_new_live += static_cast<std::int64_t>(malloc_usable_size(p));
-  return p;
+constexpr std::size_t prefix_bytes = 16;  // keeps malloc's 16-byte alignment
+
+void* counted_malloc(heap_count& h, std::size_t n) noexcept {
+  auto* base = static_cast<unsigned char*>(std::malloc(n + prefix_bytes));
+  if (base == nullptr) return nullptr;
+  std::memcpy(base, &n, sizeof n);
+  h.bytes += static_cast<std::int64_t>(n);
+  ++h.blocks;
+  return base + prefix_bytes;
 }
-void* counted_new_aligned(std::size_t n, std::align_val_t al) {
-  const auto a = std::max(static_cast<std::size_t>(al), sizeof(void*));
-  void* p = std::aligned_alloc(a, (std::max<std::size_t>(n, 1) + a - 1) / a * a);
-  if (p == nullptr) throw std::bad_alloc();
-  g_new_live += static_cast<std::int64_t>(malloc_usable_size(p));
-  return p;
-}
-void counted_delete(void* p) noexcept {
+void counted_free(heap_count& h, void* p) noexcept {
   if (p == nullptr) return;
-  g_new_live -= static_cast<std::int64_t>(malloc_usable_size(p));
-  std::free(p);
+  auto* base = static_cast<unsigned char*>(p) - prefix_bytes;
+  std::size_t n;
+  std::memcpy(&n, base, sizeof n);
+  h.bytes -= static_cast<std::int64_t>(n);
+  --h.blocks;
+  std::free(base);
 }
+void* counted_realloc(heap_count& h, void* p, std::size_t n) noexcept {
+  if (p == nullptr) return counted_malloc(h, n);
+  auto* base = static_cast<unsigned char*>(p) - prefix_bytes;
+  std::size_t old;
+  std::memcpy(&old, base, sizeof old);
+  auto* nb = static_cast<unsigned char*>(std::realloc(base, n + prefix_bytes));
+  if (nb == nullptr) return nullptr;
+  std::memcpy(nb, &n, sizeof n);
+  h.bytes += static_cast<std::int64_t>(n) - static_cast<std::int64_t>(old);
+  return nb + prefix_bytes;
+}
+
+// Over-aligned operator new: the prefix is one alignment unit, the size sits
+// in its last 8 bytes.
+void* counted_new_aligned(std::size_t n, std::align_val_t al) {
+  const auto a = std::max(static_cast<std::size_t>(al), prefix_bytes);
+  auto* base = static_cast<unsigned char*>(std::aligned_alloc(a, (n + a + a - 1) / a * a));
+  if (base == nullptr) throw std::bad_alloc();
+  std::memcpy(base + a - sizeof n, &n, sizeof n);
+  g_new.bytes += static_cast<std::int64_t>(n);
+  ++g_new.blocks;
+  return base + a;
+}
+void counted_delete_aligned(void* p, std::align_val_t al) noexcept {
+  if (p == nullptr) return;
+  const auto a = std::max(static_cast<std::size_t>(al), prefix_bytes);
+  auto* base = static_cast<unsigned char*>(p) - a;
+  std::size_t n;
+  std::memcpy(&n, base + a - sizeof n, sizeof n);
+  g_new.bytes -= static_cast<std::int64_t>(n);
+  --g_new.blocks;
+  std::free(base);
+}
+void* counted_new(std::size_t n) {
+  void* p = counted_malloc(g_new, n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void counted_delete(void* p) noexcept { counted_free(g_new, p); }
 }  // namespace
 
 void* operator new(std::size_t n) { return counted_new(n); }
 void* operator new[](std::size_t n) { return counted_new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(g_new, n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(g_new, n); }
 void* operator new(std::size_t n, std::align_val_t al) { return counted_new_aligned(n, al); }
 void* operator new[](std::size_t n, std::align_val_t al) { return counted_new_aligned(n, al); }
 void* operator new(std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
@@ -118,33 +153,20 @@ void operator delete(void* p, std::size_t) noexcept { counted_delete(p); }
 void operator delete[](void* p, std::size_t) noexcept { counted_delete(p); }
 void operator delete(void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
 void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
-void operator delete(void* p, std::align_val_t) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { counted_delete(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_delete(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_delete(p); }
+void operator delete(void* p, std::align_val_t al) noexcept { counted_delete_aligned(p, al); }
+void operator delete[](void* p, std::align_val_t al) noexcept { counted_delete_aligned(p, al); }
+void operator delete(void* p, std::size_t, std::align_val_t al) noexcept { counted_delete_aligned(p, al); }
+void operator delete[](void* p, std::size_t, std::align_val_t al) noexcept { counted_delete_aligned(p, al); }
+void operator delete(void* p, std::align_val_t al, const std::nothrow_t&) noexcept { counted_delete_aligned(p, al); }
+void operator delete[](void* p, std::align_val_t al, const std::nothrow_t&) noexcept { counted_delete_aligned(p, al); }
 
 namespace {
 
 // libxml2's allocator hooks, installed before main() so every block libxml2
 // ever allocates goes through them (its free must match its malloc).
-void* xml_malloc(std::size_t n) {
-  void* p = std::malloc(n);
-  if (p != nullptr) g_xml_live += static_cast<std::int64_t>(malloc_usable_size(p));
-  return p;
-}
-void xml_free(void* p) {
-  if (p == nullptr) return;
-  g_xml_live -= static_cast<std::int64_t>(malloc_usable_size(p));
-  std::free(p);
-}
-void* xml_realloc(void* p, std::size_t n) {
-  const auto old = p != nullptr ? static_cast<std::int64_t>(malloc_usable_size(p)) : 0;
-  void* q = std::realloc(p, n);
-  if (q != nullptr) g_xml_live += static_cast<std::int64_t>(malloc_usable_size(q)) - old;
-  return q;
-}
+void* xml_malloc(std::size_t n) { return counted_malloc(g_xml, n); }
+void xml_free(void* p) { counted_free(g_xml, p); }
+void* xml_realloc(void* p, std::size_t n) { return counted_realloc(g_xml, p, n); }
 char* xml_strdup(const char* s) {
   const std::size_t n = std::strlen(s) + 1;
   auto* p = static_cast<char*>(xml_malloc(n));
@@ -158,22 +180,9 @@ const bool g_xml_hooks_installed = [] {
 }();
 
 // expat's memory suite for the idle benchmark.
-void* expat_malloc(std::size_t n) {
-  void* p = std::malloc(n);
-  if (p != nullptr) g_expat_live += static_cast<std::int64_t>(malloc_usable_size(p));
-  return p;
-}
-void expat_free(void* p) {
-  if (p == nullptr) return;
-  g_expat_live -= static_cast<std::int64_t>(malloc_usable_size(p));
-  std::free(p);
-}
-void* expat_realloc(void* p, std::size_t n) {
-  const auto old = p != nullptr ? static_cast<std::int64_t>(malloc_usable_size(p)) : 0;
-  void* q = std::realloc(p, n);
-  if (q != nullptr) g_expat_live += static_cast<std::int64_t>(malloc_usable_size(q)) - old;
-  return q;
-}
+void* expat_malloc(std::size_t n) { return counted_malloc(g_expat, n); }
+void expat_free(void* p) { counted_free(g_expat, p); }
+void* expat_realloc(void* p, std::size_t n) { return counted_realloc(g_expat, p, n); }
 const XML_Memory_Handling_Suite expat_counting_suite{expat_malloc, expat_realloc, expat_free};
 
 // ------------------------------------------------------------------ corpora --
@@ -393,7 +402,7 @@ void bm_ours(benchmark::State& state, profile prof, xml::parse_mode mode, std::s
   for (auto _ : state) {
     xml::push_parser p(opts);
     our_counts k;
-    if (ours_feed(p, c.bytes, chunk, k) != xml::parse_status::closed) {
+    if (ours_feed(p, c.bytes, chunk, k) != xml::parse_status::closed || k.stanzas != c.stanzas) {
       state.SkipWithError("xmppcore: stream did not close cleanly");
       break;
     }
@@ -409,7 +418,7 @@ void bm_expat(benchmark::State& state, profile prof, std::size_t chunk) {
     XML_Parser p = expat_new(k);
     const bool ok = expat_feed(p, c.bytes, chunk, true);
     XML_ParserFree(p);
-    if (!ok) {
+    if (!ok || k.stanzas != c.stanzas) {
       state.SkipWithError("expat: not well-formed");
       break;
     }
@@ -530,65 +539,73 @@ std::string_view idle_input() {
   return std::string_view(c.bytes).substr(0, n == 0 ? c.header_bytes : c.stanza_ends[n - 1]);
 }
 
+heap_count delta(const heap_count& now, const heap_count& base) {
+  return {now.bytes - base.bytes, now.blocks - base.blocks};
+}
+void set_heap_counters(benchmark::State& state, const heap_count& h) {
+  state.counters["heap_bytes"] = static_cast<double>(h.bytes);
+  state.counters["heap_blocks"] = static_cast<double>(h.blocks);
+}
+
 void bm_idle_ours(benchmark::State& state, xml::parse_mode mode) {
   const auto in = idle_input();
   const auto opts = our_options(mode);
-  std::int64_t held = 0, released = 0;
+  heap_count held, released;
   bool between = false;
   for (auto _ : state) {
-    const auto base = g_new_live;
+    const auto base = g_new;
     xml::push_parser p(opts);  // on the stack: only what it allocates is counted
     our_counts k;
     if (ours_feed(p, in, idle_chunk, k) != xml::parse_status::ok || k.stanzas != idle_stanzas) {
       state.SkipWithError("xmppcore: idle input rejected");
       break;
     }
-    held = g_new_live - base;
+    held = delta(g_new, base);
     between = p.between_elements();
     p.release_memory();
-    released = g_new_live - base;
+    released = delta(g_new, base);
     benchmark::DoNotOptimize(p);
   }
-  state.counters["heap_bytes"] = static_cast<double>(released);
-  state.counters["heap_before_release"] = static_cast<double>(held);
+  set_heap_counters(state, released);
+  state.counters["heap_bytes_before_release"] = static_cast<double>(held.bytes);
   state.counters["object_bytes"] = static_cast<double>(sizeof(xml::push_parser));
   state.counters["between_elements"] = between ? 1 : 0;
 }
 
 void bm_idle_expat(benchmark::State& state) {
   const auto in = idle_input();
-  std::int64_t held = 0;
+  heap_count held;
   for (auto _ : state) {
-    const auto base = g_expat_live;
+    const auto base = g_expat;
     sax_counts k;
     XML_Parser p = expat_new(k, &expat_counting_suite);
     const bool ok = expat_feed(p, in, idle_chunk, false);
-    held = g_expat_live - base;  // the XML_Parser struct is heap-allocated: included
+    held = delta(g_expat, base);  // the XML_Parser struct itself is heap-allocated: included
     XML_ParserFree(p);
     if (!ok || k.stanzas != idle_stanzas) {
       state.SkipWithError("expat: idle input rejected");
       break;
     }
   }
-  state.counters["heap_bytes"] = static_cast<double>(held);
+  set_heap_counters(state, held);
 }
 
 void bm_idle_libxml2(benchmark::State& state) {
   const auto in = idle_input();
-  std::int64_t held = 0;
+  heap_count held;
   for (auto _ : state) {
-    const auto base = g_xml_live;
+    const auto base = g_xml;
     sax_counts k;
     xmlParserCtxtPtr ctx = lx_new(k);
     const bool ok = lx_feed(ctx, in, idle_chunk, false);
-    held = g_xml_live - base;  // context, input buffer, dictionary, node/name/ns stacks
+    held = delta(g_xml, base);  // context, input buffer, dictionary, node/name/ns stacks
     xmlFreeParserCtxt(ctx);
-    if (!ok) {
+    if (!ok || k.stanzas + 1 < idle_stanzas) {
       state.SkipWithError("libxml2: idle input rejected");
       break;
     }
   }
-  state.counters["heap_bytes"] = static_cast<double>(held);
+  set_heap_counters(state, held);
 }
 
 // ------------------------------------------------------------ registration --
