@@ -46,3 +46,19 @@ TEST_CASE("mechanism: credential_store defaults to 'not stored'") {
   REQUIRE(k);
   CHECK_FALSE(*k);
 }
+
+TEST_CASE("mechanism: names map to ids; anything else is invalid-mechanism (draft §6.4)") {
+  for (auto m : {mechanism_id::digest_md5, mechanism_id::plain, mechanism_id::external, mechanism_id::scram_sha1,
+                 mechanism_id::scram_sha256}) {
+    auto r = parse_mechanism_name(to_string(m));
+    REQUIRE(r);
+    CHECK(*r == m);
+  }
+  CHECK(to_string(mechanism_id::scram_sha1) == "SCRAM-SHA-1");
+  for (const char* bad : {"", "digest-md5", "DIGEST-MD5 ", "CRAM-MD5", "SCRAM-SHA-256-PLUS", "GSSAPI", "PLAIN-"}) {
+    CAPTURE(std::string(bad));
+    auto r = parse_mechanism_name(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == sasl_condition::invalid_mechanism);
+  }
+}

@@ -44,6 +44,32 @@ inline constexpr std::string_view scram_sha1 = "SCRAM-SHA-1";
 inline constexpr std::string_view scram_sha256 = "SCRAM-SHA-256";
 }  // namespace mechanism_name
 
+/// The mechanisms this library implements.
+enum class mechanism_id : std::uint8_t { digest_md5, plain, external, scram_sha1, scram_sha256 };
+
+/// IANA name of a mechanism_id.
+constexpr std::string_view to_string(mechanism_id m) noexcept {
+  switch (m) {
+    case mechanism_id::digest_md5: return mechanism_name::digest_md5;
+    case mechanism_id::plain: return mechanism_name::plain;
+    case mechanism_id::external: return mechanism_name::external;
+    case mechanism_id::scram_sha1: return mechanism_name::scram_sha1;
+    case mechanism_id::scram_sha256: return mechanism_name::scram_sha256;
+  }
+  return {};
+}
+
+/// The mechanism named by an <auth mechanism='...'/> attribute. Names are
+/// case-sensitive upper case (RFC 4422 §3.1); anything else, including a
+/// mechanism we do not implement, is <invalid-mechanism/> (draft §6.4).
+/// Whether it was offered on this stream is the caller's check (same condition).
+inline result<mechanism_id, sasl_condition> parse_mechanism_name(std::string_view name) noexcept {
+  for (auto m : {mechanism_id::digest_md5, mechanism_id::plain, mechanism_id::external, mechanism_id::scram_sha1,
+                 mechanism_id::scram_sha256})
+    if (to_string(m) == name) return m;
+  return unexpected{sasl_condition::invalid_mechanism};
+}
+
 /// Default cap on one decoded SASL message (challenge, response, initial
 /// response). Larger inputs are refused before any parsing (DESIGN.md limits).
 inline constexpr std::size_t default_max_message = 4096;
