@@ -85,7 +85,26 @@ class byte_buffer {
   void clear() noexcept { n_ = 0; }
   void append(const char* s, std::size_t n) {
     if (n > cap_ - n_) grow(n);
-    if (n) std::memcpy(p_ + n_, s, n);
+    char* d = p_ + n_;
+    // Short copies (names, short values) inline as two overlapping moves;
+    // the library call is for the long ones.
+    if (n >= 8 && n <= 16) {
+      std::uint64_t a, b;
+      std::memcpy(&a, s, 8);
+      std::memcpy(&b, s + n - 8, 8);
+      std::memcpy(d, &a, 8);
+      std::memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+      std::uint32_t a, b;
+      std::memcpy(&a, s, 4);
+      std::memcpy(&b, s + n - 4, 4);
+      std::memcpy(d, &a, 4);
+      std::memcpy(d + n - 4, &b, 4);
+    } else if (n < 4) {
+      for (std::size_t i = 0; i < n; ++i) d[i] = s[i];
+    } else {
+      std::memcpy(d, s, n);
+    }
     n_ += n;
   }
   void push_back(char c) {

@@ -195,6 +195,10 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
                                    bool& need_more) {
   const char* s = p;
   while (p < end) {
+    if (!name_need_start_) {  // the hot loop: ASCII name characters
+      while (p < end && (detail::char_class[static_cast<unsigned char>(*p)] & detail::cc_name)) ++p;
+      if (p == end) break;
+    }
     const auto c = static_cast<unsigned char>(*p);
     const auto cls = detail::char_class[c];
     if (name_need_start_) {
@@ -322,6 +326,11 @@ inline const char* push_parser::scan_text(const char* p, const char* end, bool& 
   if (skip_lf_) {  // the previous chunk ended with '\r' (XML §2.11)
     skip_lf_ = false;
     if (*p == '\n') return p + 1;
+  }
+  if (*p == '<' && !text_open_) {  // no text before the next tag: the common case
+    brackets_ = 0;
+    state_ = st::lt;
+    return p + 1;
   }
   const char* s = p;
   bool cut = false;
@@ -965,15 +974,21 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
   // 1. Namespace declarations (Namespaces in XML §3), and unique attribute
   //    names as written (XML §3.1 WFC: Unique Att Spec). The pairwise check is
   //    bounded by max_attributes.
+  const char* abase = st_.buf.data() + cur_.buf;  // raw attribute names live in the arena
   for (std::size_t i = 0; i < raw_attrs_.size(); ++i) {
     auto& a = raw_attrs_[i];
-    const std::string_view qn = arena_view(a.qname);
-    for (std::size_t j = 0; j < i; ++j)
-      if (arena_view(raw_attrs_[j].qname) == qn) return not_wf("duplicate attribute", at);
+    const std::string_view qn(abase + a.qname.off, a.qname.len);
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& b = raw_attrs_[j];
+      if (b.qname.len == a.qname.len && std::memcmp(abase + b.qname.off, qn.data(), qn.size()) == 0)
+        return not_wf("duplicate attribute", at);
+    }
     std::string_view prefix;
-    if (qn == "xmlns") {
+    if (qn.size() < 5 || qn[0] != 'x' || qn.compare(0, 5, "xmlns") != 0) {
+      continue;
+    } else if (qn.size() == 5) {
       prefix = {};
-    } else if (a.colon == 6 && qn.starts_with("xmlns:")) {
+    } else if (a.colon == 6) {
       prefix = qn.substr(6);
     } else {
       continue;
@@ -1053,8 +1068,9 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
 
   // 4. Record the element.
   detail::node_rec n;
-  n.prefix = arena_append(prefix);
-  n.local = arena_append(local);
+  const detail::sref whole = arena_append(qn);  // one copy; prefix and local are parts of it
+  n.prefix = {whole.off, static_cast<std::uint32_t>(prefix.size())};
+  n.local = {whole.off + (o.colon ? o.colon : 0), static_cast<std::uint32_t>(local.size())};
   n.ns = ns_ref;
   n.attr_begin = attr_first - cur_.attr;
   n.attr_count = static_cast<std::uint32_t>(st_.attrs.size()) - attr_first;
