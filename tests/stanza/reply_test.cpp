@@ -339,3 +339,57 @@ TEST_CASE("IQ result: id kept, addresses swapped, optional payload (draft §9.2.
     CHECK(rx.error() == x.why);
   }
 }
+
+namespace {
+// draft §9.3.2, the syntax of an error stanza, as printed (the bracketed lines are placeholders).
+constexpr std::string_view syntax_template = R"(<stanza-kind to='sender' type='error'>
+  [RECOMMENDED to include sender XML here]
+  <error type='error-type'>
+    <defined-condition xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' />
+    <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>
+      OPTIONAL descriptive text
+    </text>
+    [OPTIONAL application-specific condition element]
+  </error>
+</stanza-kind>)";
+
+std::string replace_all(std::string s, std::string_view from, std::string_view to) {
+  for (std::size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("error replies instantiate the draft §9.3.2 syntax for every kind, type and condition") {
+  const char* kinds[] = {"message", "presence", "iq"};
+  for (const char* kind : kinds) {
+    for (std::size_t c = 0; c < 22; ++c) {
+      for (std::size_t t = 0; t < 5; ++t) {
+        const auto cond = static_cast<stanza_condition>(c);
+        const auto type = static_cast<stanza_error_type>(t);
+        std::string original = std::string("<") + kind + " from='sender@example.com/r' id='x'" +
+                               (std::string_view(kind) == "iq" ? " type='get'" : "") +
+                               "><ping xmlns='urn:xmpp:ping'/></" + kind + ">";
+        CAPTURE(original);
+        CAPTURE(to_string(cond));
+        CAPTURE(to_string(type));
+        auto d = parse_doc(original);
+        stanza_error e = stanza_error::of(cond);
+        e.type = type;
+        e.text = "OPTIONAL descriptive text";
+        e.app.ns = "urn:app";
+        e.app.name = "app-condition";
+        auto r = make_error_reply(view(d), e);
+        REQUIRE(r);
+        std::string expect(syntax_template);
+        expect = replace_all(expect, "stanza-kind", kind);
+        expect = replace_all(expect, "'sender'", "'sender@example.com/r' id='x'");
+        expect = replace_all(expect, "[RECOMMENDED to include sender XML here]", "<ping xmlns='urn:xmpp:ping'/>");
+        expect = replace_all(expect, "error-type", to_string(type));
+        expect = replace_all(expect, "defined-condition", to_string(cond));
+        expect = replace_all(expect, "[OPTIONAL application-specific condition element]",
+                             "<app-condition xmlns='urn:app'/>");
+        CHECK(canonical(r->xml) == canonical(expect));
+      }
+    }
+  }
+}
