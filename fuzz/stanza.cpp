@@ -8,7 +8,8 @@
 //  * a reply to an IQ that satisfied rule 1 satisfies the IQ rules itself (§9.2.3);
 //  * stamp_from() output parses and carries exactly the bound JID as 'from', and then passes
 //    check_c2s_from();
-//  * delivery decisions never bounce an error stanza (§9.3.1).
+//  * delivery decisions never bounce an error stanza (§9.3.1);
+//  * the reusable reply_checker gives the same replies as a fresh parser per reply.
 #include <xmppcore/stanza/addressing.hpp>
 #include <xmppcore/stanza/binding.hpp>
 #include <xmppcore/stanza/delivery.hpp>
@@ -69,6 +70,14 @@ bool same(std::optional<std::string_view> a, std::optional<std::string_view> b) 
 
 void check_error_reply(const stanza_view& s, const stanza_error& e, const reply_options& o) {
   auto r = make_error_reply(s, e, o);
+  // The reusable checker and a fresh parser per reply must agree.
+  static reply_checker checker;
+  reply_options with = o;
+  with.checker = &checker;
+  auto r2 = make_error_reply(s, e, with);
+  require(r.has_value() == r2.has_value());
+  if (r) require(r->xml == r2->xml && r->payload_included == r2->payload_included);
+  else require(r.error() == r2.error());
   if (s.is_error()) {
     require(!r && r.error() == no_reply::original_is_error);
     return;

@@ -393,3 +393,42 @@ TEST_CASE("error replies instantiate the draft §9.3.2 syntax for every kind, ty
     }
   }
 }
+
+TEST_CASE("reply_checker agrees with xml::document::parse, across failures and limit changes") {
+  reply_checker chk;
+  xml::limits small;
+  small.max_element_bytes = 200;
+  small.max_elements = 3;
+  const std::string big = "<message><body>" + std::string(300, 'b') + "</body></message>";
+  struct row {
+    std::string bytes;
+    const char* content_ns;
+    const xml::limits* lim;
+  };
+  const xml::limits def = xml::limits::defaults();
+  const row rows[] = {
+      {"<message/>", "jabber:client", &def},
+      {"<message><unclosed></message>", "jabber:client", &def},
+      {"<message/>", "jabber:client", &def},  // after a failure
+      {big, "jabber:client", &small},
+      {big, "jabber:client", &def},           // limits raised again
+      {"<message/><message/>", "jabber:client", &def},
+      {"", "jabber:client", &def},
+      {"  <iq type='get' id='1'><q xmlns='x'/></iq>\n", "jabber:server", &def},
+      {"<iq><a xmlns='a'/><b xmlns='b'/><c xmlns='c'/></iq>", "jabber:server", &small},
+      {"<iq><a xmlns='a'/></iq>", "jabber:server", &small},
+      {"<message></stream:stream>", "jabber:client", &def},
+      {"</stream:stream>", "jabber:client", &def},
+      {"<message xmlns='jabber:server'/>", "jabber:client", &def},
+      {"text", "jabber:client", &def},
+      {"<message/>", "urn:other", &def},  // other content namespaces: a fresh parser
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& r : rows) {
+      CAPTURE(r.bytes);
+      CAPTURE(r.content_ns);
+      CHECK(chk.reparses(r.bytes, r.content_ns, *r.lim) ==
+            xml::document::parse(r.bytes, r.content_ns, *r.lim).has_value());
+    }
+  }
+}

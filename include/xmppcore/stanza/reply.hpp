@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,7 @@
 #include <xmppcore/stanza/stanza.hpp>
 #include <xmppcore/xml/document.hpp>
 #include <xmppcore/xml/limits.hpp>
+#include <xmppcore/xml/push_parser.hpp>
 #include <xmppcore/xml/writer.hpp>
 
 namespace xmppcore::stanza {
@@ -61,6 +63,47 @@ constexpr std::string_view to_string(no_reply r) noexcept {
 /// Whether the error reply carries the original payload (draft §9.3.1: SHOULD, so by default).
 enum class payload_policy : std::uint8_t { include, omit };
 
+/// Parses replies again with our own parser, reusing one parser per content namespace so that
+/// checking a reply allocates nothing in steady state (the builders' re-parse is most of their
+/// cost otherwise). Holds no state between calls that matters; not thread-safe: one per thread.
+class reply_checker {
+ public:
+  /// True when `bytes` are exactly one element (surrounding white space allowed) that our parser
+  /// accepts under `lim` in a stream whose content namespace is `content_ns`, as
+  /// xml::document::parse would.
+  bool reparses(std::string_view bytes, std::string_view content_ns, const xml::limits& lim) {
+    std::unique_ptr<xml::push_parser>* slot = content_ns == ns::client   ? &client_
+                                              : content_ns == ns::server ? &server_
+                                                                         : nullptr;
+    if (!slot) return xml::document::parse(bytes, content_ns, lim).has_value();
+    if (!*slot) {
+      xml::parser_options po;
+      po.limits = lim;
+      po.content_namespaces = {std::string(content_ns)};
+      *slot = std::make_unique<xml::push_parser>(std::move(po));
+    } else {
+      (*slot)->set_limits(lim);  // applied at once, or by restart() when the last check failed
+      (*slot)->restart();
+    }
+    xml::push_parser& p = **slot;
+    // The same synthetic header as xml::document (content namespace, stream and db prefixes).
+    const std::string_view head =
+        content_ns == ns::client
+            ? "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+              "xmlns:db='jabber:server:dialback'>"
+            : "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
+              "xmlns:db='jabber:server:dialback'>";
+    if (p.receive(head).status != xml::parse_status::ok) return false;
+    if (p.receive(bytes).status != xml::parse_status::ok || !p.between_elements()) return false;
+    int n = 0;
+    while (auto ev = p.next_event()) n += ev->kind() == xml::event_kind::element_received;
+    return n == 1;
+  }
+
+ private:
+  std::unique_ptr<xml::push_parser> client_, server_;
+};
+
 /// Options of the reply builders.
 struct reply_options {
   payload_policy payload = payload_policy::include;
@@ -70,6 +113,8 @@ struct reply_options {
   xml::limits limits = xml::limits::defaults();
   /// Used to check <gone/>/<redirect/> addresses; a temporary one when null.
   jid::preparer* prep = nullptr;
+  /// Used to re-parse replies; a temporary one (one parser allocation per reply) when null.
+  reply_checker* checker = nullptr;
 };
 
 /// A reply ready to send: one top-level element for the stream the original came on.
@@ -102,9 +147,11 @@ inline void write_payload(xml::writer& w, const stanza_view& s) {
   }
 }
 
-/// True when `bytes` parse as exactly one element under `lim` with our parser.
-inline bool reparses(std::string_view bytes, std::string_view content_ns, const xml::limits& lim) {
-  return xml::document::parse(bytes, content_ns, lim).has_value();
+/// True when `bytes` parse as exactly one element under the options' limits with our parser.
+inline bool reparses(std::string_view bytes, std::string_view content_ns, const reply_options& o) {
+  if (o.checker) return o.checker->reparses(bytes, content_ns, o.limits);
+  reply_checker local;
+  return local.reparses(bytes, content_ns, o.limits);
 }
 
 inline bool is_reserved_ns(std::string_view n) noexcept {
@@ -190,7 +237,7 @@ inline reply_result make_error_reply(const stanza_view& s, const stanza_error& e
       if (!st.payload) return unexpected{no_reply::unwritable};
       continue;
     }
-    if (!detail::reparses(r.xml, content_ns, o.limits)) continue;
+    if (!detail::reparses(r.xml, content_ns, o)) continue;
     r.payload_included = st.payload;
     r.text_included = st.text;
     r.app_included = st.app;
@@ -215,7 +262,7 @@ inline reply_result make_iq_result(const stanza_view& s, std::optional<xml::elem
   reply r;
   r.xml = w.take();
   r.payload_included = payload.has_value();
-  if (!detail::reparses(r.xml, s.content_namespace(), o.limits)) return unexpected{no_reply::too_large};
+  if (!detail::reparses(r.xml, s.content_namespace(), o)) return unexpected{no_reply::too_large};
   return r;
 }
 
@@ -237,7 +284,7 @@ reply_result make_iq_result_with(const stanza_view& s, F&& write_payload, const 
   reply r;
   r.xml = w.take();
   r.payload_included = true;
-  if (!detail::reparses(r.xml, s.content_namespace(), o.limits)) return unexpected{no_reply::too_large};
+  if (!detail::reparses(r.xml, s.content_namespace(), o)) return unexpected{no_reply::too_large};
   return r;
 }
 
