@@ -128,6 +128,17 @@ class byte_buffer {
     std::memmove(p_, p_ + n, n_ - n);
     n_ -= n;
   }
+  /// Gives back unused capacity (all of it when empty).
+  void shrink_to_fit() {
+    if (n_ == 0) {
+      release();
+    } else if (n_ < cap_) {
+      if (void* q = std::realloc(p_, n_)) {
+        p_ = static_cast<char*>(q);
+        cap_ = n_;
+      }
+    }
+  }
   void release() noexcept {
     std::free(p_);
     p_ = nullptr;

@@ -237,7 +237,7 @@ class push_parser {
     release(st_.decls);
     st_.src.release();
     release(raw_attrs_);
-    release(etag_);
+    etag_.release();
     release(ref_);
     release(decl_);
     cur_ = {};
@@ -418,9 +418,9 @@ class push_parser {
 
   bool name_need_start_ = false;
   std::uint32_t name_colon_ = 0;
-  std::string open_names_;
+  detail::byte_buffer open_names_;
   std::vector<open_rec> opens_;
-  std::string etag_;
+  detail::byte_buffer etag_;
   std::uint32_t tag_name_start_ = 0;
   std::vector<raw_attr> raw_attrs_;
   std::uint32_t tag_buf_start_ = 0;  // events mode: where the tag's arena data starts

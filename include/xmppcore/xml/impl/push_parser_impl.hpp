@@ -1178,7 +1178,7 @@ inline bool push_parser::arena_or_persistent_eq(detail::sref r, std::string_view
 
 inline bool push_parser::finish_end_tag(const char* p) {
   const open_rec& o = opens_.back();
-  if (std::string_view(open_names_.data() + o.name_off, o.name_len) != etag_)
+  if (std::string_view(open_names_.data() + o.name_off, o.name_len) != std::string_view(etag_.data(), etag_.size()))
     return not_wf("end tag does not match the start tag", p - 1);
   return end_element(p);
 }
