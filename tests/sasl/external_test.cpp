@@ -1,5 +1,6 @@
 #include <xmppcore/sasl/external.hpp>
 
+#include "gsasl_peer.hpp"
 #include "support.hpp"
 
 #include <doctest/doctest.h>
@@ -20,7 +21,9 @@ TEST_CASE("external client: authzid as the initial response (RFC 4422 App. A)") 
   CHECK(encode_payload(**ir) == "=");  // draft §6.2 step 3: zero-length initial response
   external_client with("example.net");
   CHECK(**with.initial_response() == "example.net");
+  CHECK(*with.respond("") == "example.net");  // an empty challenge is answered once
   CHECK(with.respond("").error() == client_error::unexpected_message);
+  CHECK(external_client().respond("x").error() == client_error::unexpected_message);
   CHECK(with.finish(std::nullopt));
   CHECK(with.finish(std::string_view("x")).error() == client_error::unexpected_message);
   CHECK(external_client("a\0b"s).initial_response().error() == client_error::invalid_credentials);
@@ -81,5 +84,28 @@ TEST_CASE("external server: identity from the embedder, authzid checked") {
     CHECK(o.server_success);
     CHECK(o.client_ok);
     CHECK(o.transcript.front() == "C: auth " + xmppcore::crypto::base64_encode(std::string_view("conference.example.net")));
+  }
+}
+
+TEST_CASE("external interop with GNU SASL, both directions") {
+  for (std::string authzid : {std::string(""), std::string("conference.example.net")}) {
+    CAPTURE(authzid);
+    {
+      xc_test::gsasl_props props;
+      external_client c(authzid);
+      std::string why;
+      CHECK_MESSAGE(xc_test::our_client_vs_gsasl_server(c, "EXTERNAL", props, &why), why);
+      CHECK(props.seen_authzid == authzid);
+    }
+    {
+      xc_test::list_authorizer authz;
+      authz.allowed.insert({"example.net", "conference.example.net"});
+      external_server s("example.net", &authz);
+      xc_test::gsasl_props props;
+      if (!authzid.empty()) props.values[GSASL_AUTHZID] = authzid;
+      std::string why;
+      CHECK_MESSAGE(xc_test::gsasl_client_vs_our_server(s, "EXTERNAL", props, false, &why), why);
+      CHECK(s.authzid() == authzid);
+    }
   }
 }

@@ -48,6 +48,11 @@ inline int gsasl_test_callback(Gsasl*, Gsasl_session* s, Gsasl_property prop) {
     auto it = p->users.find(p->seen_authid);
     return (it != p->users.end() && w && it->second == w) ? GSASL_OK : GSASL_AUTHENTICATION_ERROR;
   }
+  if (prop == GSASL_VALIDATE_EXTERNAL) {  // EXTERNAL server: the lower layer vouched for the peer
+    const char* z = gsasl_property_fast(s, GSASL_AUTHZID);
+    p->seen_authzid = z ? z : "";
+    return GSASL_OK;
+  }
   auto it = p->values.find(static_cast<int>(prop));
   if (it == p->values.end()) return GSASL_NO_CALLBACK;
   return gsasl_property_set(s, prop, it->second.c_str());

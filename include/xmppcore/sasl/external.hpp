@@ -30,8 +30,13 @@ class external_client final : public client_mechanism {
       return unexpected{client_error::invalid_credentials};
     return std::optional<std::string>{authzid_};
   }
-  result<std::string, client_error> respond(std::string_view) override {
-    return unexpected{client_error::unexpected_message};
+  /// RFC 4422 App. A: a server that saw no initial response (some SASL
+  /// libraries cannot tell an empty one from none) sends an empty challenge;
+  /// it is answered once with the authzid. Anything else is unexpected.
+  result<std::string, client_error> respond(std::string_view challenge) override {
+    if (!challenge.empty() || answered_) return unexpected{client_error::unexpected_message};
+    answered_ = true;
+    return authzid_;
   }
   result<void, client_error> finish(std::optional<std::string_view> data) override {
     if (data && !data->empty()) return unexpected{client_error::unexpected_message};
@@ -40,6 +45,7 @@ class external_client final : public client_mechanism {
 
  private:
   std::string authzid_;
+  bool answered_ = false;
 };
 
 /// EXTERNAL server.
