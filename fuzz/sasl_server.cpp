@@ -2,7 +2,8 @@
 // (sasl/digest_md5.hpp, plain.hpp, external.hpp, scram.hpp), optionally
 // through the XMPP payload decoding (sasl/payload.hpp).
 //
-// Input: byte 0 picks the mechanism and options; the rest is split at 0xff
+// Input: byte 0 picks the mechanism (low 3 bits, modulo 5) and options
+// (bits 3..6); the rest is split at 0xff
 // bytes into successive responses (0xff never occurs in base64 text). The
 // random source returns a constant, so nonces are predictable and a corpus
 // can hold complete, valid exchanges that the fuzzer then mutates.
@@ -55,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const server_context ctx{&store, &authz, &rng};
   std::unique_ptr<server_mechanism> s;
   const bool alt = (opt & 0x08) != 0;  // rspauth / v= in success data
-  switch (opt % 5) {
+  const unsigned mech = (opt & 0x07) % 5;
+  switch (mech) {
     case 0: {
       digest_md5_server_options o;
       o.hosts = {"example.com"};
@@ -114,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (finished && !st.is_failure()) std::abort();  // finished is sticky
     if (st.is_challenge() && st.data.size() > default_max_message) std::abort();
     if (st.is_success()) {
-      const bool ext = opt % 5 == 2;
+      const bool ext = mech == 2;
       if (!ext && s->authcid() != "juliet") std::abort();
       if (ext && s->authcid() != "example.net") std::abort();
       if (!s->authzid().empty() && s->authzid() != "romeo@example.com" && s->authzid() != "example.net")
