@@ -145,3 +145,25 @@ TEST_CASE("stanzas before binding get <not-authorized/> (draft §7 last paragrap
   auto e = parse_doc("<presence type='error'/>");
   CHECK(make_prebinding_error(view(e)).error() == no_reply::original_is_error);
 }
+
+TEST_CASE("bind_jid: Resourceprep applied, unpreparable resources are bad-request (draft §7, App. B)") {
+  jid::preparer prep;
+  auto account = jid::jid::parse("somenode@example.com", prep);
+  REQUIRE(account);
+  auto ok = bind_jid(*account, "someresource", prep);
+  REQUIRE(ok);
+  CHECK(ok->full() == "somenode@example.com/someresource");
+  auto spaced = bind_jid(*account, "Home Office", prep);  // spaces are allowed in resources
+  REQUIRE(spaced);
+  CHECK(spaced->resource() == "Home Office");
+  for (std::string_view bad : {std::string_view(""), std::string_view("\xC3"), std::string_view("a\xE2\x80\x8F" "b"),
+                               std::string_view("x\x01y")}) {
+    CAPTURE(bad);
+    auto r = bind_jid(*account, bad, prep);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == bind_failure::bad_resource);
+  }
+  auto too_long = bind_jid(*account, std::string(1024, 'r'), prep);  // draft §3.1: 1023 bytes at most
+  REQUIRE_FALSE(too_long);
+  CHECK(bind_jid(*account, std::string(1023, 'r'), prep).has_value());
+}

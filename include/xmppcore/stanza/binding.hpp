@@ -63,11 +63,29 @@ inline result<bind_request, bind_request_problem> parse_bind_request(const stanz
 }
 
 /// The three bind failures of draft §7.
+enum class bind_failure : std::uint8_t;
+
+/// The full JID to bind for `account` (its bare JID) and the resource asked for or generated:
+/// `resource` is prepared with Resourceprep (draft App. B) and must fit 1023 bytes (§3.1); if it
+/// cannot be, the answer is bind_failure::bad_resource (draft §7, first error case).
+inline result<jid::jid, bind_failure> bind_jid(const jid::jid& account, std::string_view resource,
+                                               jid::preparer& prep);
+
+/// The three bind failures of draft §7.
 enum class bind_failure : std::uint8_t {
   bad_resource,  ///< "cannot be processed ... in accordance with Resourceprep": <bad-request/>, modify
   not_allowed,   ///< "not allowed to bind a resource" (e.g. too many): <not-allowed/>, cancel
   conflict,      ///< "already in use" and no multiple binding: <conflict/>, cancel
 };
+
+inline result<jid::jid, bind_failure> bind_jid(const jid::jid& account, std::string_view resource,
+                                               jid::preparer& prep) {
+  std::optional<std::string_view> node;
+  if (account.has_node()) node = account.node();
+  auto j = jid::jid::from_parts(node, account.domain(), resource, prep);
+  if (!j) return unexpected{bind_failure::bad_resource};
+  return std::move(*j);
+}
 
 /// The condition and type of a bind failure, as in the draft §7 examples.
 inline stanza_error bind_error(bind_failure f) noexcept {

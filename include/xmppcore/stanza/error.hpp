@@ -221,7 +221,8 @@ struct received_error {
 enum class error_parse_failure : std::uint8_t {
   not_error_type,   ///< the stanza's 'type' is not "error" (draft §9.3.1)
   no_error_child,   ///< type='error' but no <error/> child (draft §9.3.1 "MUST contain")
-  no_condition,     ///< <error/> has neither a defined condition nor a usable legacy code
+  no_condition,     ///< <error/> has no condition element (defined or not), no application
+                    ///< element and no usable legacy code: nothing to go on
 };
 
 constexpr std::string_view to_string(error_parse_failure f) noexcept {
