@@ -417,6 +417,15 @@ TEST_CASE("digest-md5 client: every rejection of a challenge") {
     CHECK(r->find("username=\"j\xfcrgen\"") != std::string::npos);
     CHECK(r->find("charset") == std::string::npos);
   }
+  SUBCASE("cnonce length floor") {
+    scripted_random rng;
+    auto o = rfc_client_options();
+    o.cnonce_length = 0;
+    digest_md5_client c(o, rng);
+    auto r = c.respond(rfc_challenge);
+    REQUIRE(r);
+    CHECK(parse_digest_md5_response(*r)->cnonce.size() == 8);
+  }
   SUBCASE("quoted-string escaping of our own values") {
     scripted_random rng;
     auto o = rfc_client_options();

@@ -364,6 +364,16 @@ TEST_CASE("scram server: every rejection") {
     REQUIRE(v.is_failure());
     CHECK(v.condition == sasl_condition::invalid_authzid);
   }
+  SUBCASE("server nonce and iteration count floors") {
+    scram_server_options weak;
+    weak.nonce_length = 0;
+    weak.iterations = 0;
+    scram_sha256_server s(weak, f.ctx());
+    auto sf = parse_scram_server_first(server_first_for(s, "n,,n=juliet,r=abc"));
+    REQUIRE(sf);
+    CHECK(sf->nonce.size() == 3 + 16);
+    CHECK(sf->iterations == 4096);
+  }
   SUBCASE("no initial response: empty challenge first") {
     scram_sha256_server s(so, f.ctx());
     auto c = s.step(std::nullopt);

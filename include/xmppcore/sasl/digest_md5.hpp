@@ -107,7 +107,7 @@ struct digest_md5_client_options {
   std::string host;              ///< digest-uri host: the server's domain
   std::string serv_name;         ///< optional digest-uri serv-name
   std::string realm;             ///< empty: the first realm offered (or none)
-  std::size_t cnonce_length = 24;  ///< characters of 6 random bits each
+  std::size_t cnonce_length = 24;  ///< characters of 6 random bits each (at least 8 are used)
   /// rfc2831 by default; password_only to talk to a GNU SASL server when the
   /// username or realm has Latin-1-representable non-ASCII characters.
   digest_md5_charset_rule charset_rule = digest_md5_charset_rule::rfc2831;
@@ -116,7 +116,9 @@ struct digest_md5_client_options {
 /// DIGEST-MD5 client (RFC 2831 §2.1.2). One exchange per object.
 class digest_md5_client final : public client_mechanism {
  public:
-  digest_md5_client(digest_md5_client_options opts, random_source& rng) : o_(std::move(opts)), rng_(rng) {}
+  digest_md5_client(digest_md5_client_options opts, random_source& rng) : o_(std::move(opts)), rng_(rng) {
+    if (o_.cnonce_length < 8) o_.cnonce_length = 8;
+  }
 
   std::string_view name() const noexcept override { return mechanism_name::digest_md5; }
 

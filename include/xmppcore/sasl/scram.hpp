@@ -469,8 +469,8 @@ class scram_client final : public client_mechanism {
 struct scram_server_options {
   bool plus_advertised = false;        ///< a -PLUS variant was offered: refuse gs2 flag "y" (RFC 5802 §6)
   bool final_in_success = false;       ///< false: v= in a challenge (draft §6); true: <success/> data (RFC 6120)
-  std::size_t nonce_length = 24;       ///< printable characters added to the client's nonce
-  std::uint32_t iterations = 4096;     ///< when keys are derived from a stored plaintext password
+  std::size_t nonce_length = 24;       ///< printable characters added to the client's nonce (at least 16 are used)
+  std::uint32_t iterations = 4096;     ///< when keys are derived from a stored plaintext password (0: 4096)
   std::size_t salt_length = 16;        ///< idem (at most 32)
   /// Secret for salts the server has to make up (plaintext-password users and
   /// unknown users): when set, the salt is HMAC-SHA-256(salt_key, username),
@@ -483,7 +483,10 @@ struct scram_server_options {
 template <class Hash>
 class scram_server final : public server_mechanism {
  public:
-  scram_server(scram_server_options o, server_context ctx) : o_(o), ctx_(ctx) {}
+  scram_server(scram_server_options o, server_context ctx) : o_(std::move(o)), ctx_(ctx) {
+    if (o_.nonce_length < 16) o_.nonce_length = 16;  // ~104 bits of the server's own randomness
+    if (o_.iterations == 0) o_.iterations = 4096;
+  }
   std::string_view name() const noexcept override { return scram_traits<Hash>::name; }
 
   server_step step(std::optional<std::string_view> response) override {
