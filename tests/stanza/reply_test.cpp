@@ -432,3 +432,19 @@ TEST_CASE("reply_checker agrees with xml::document::parse, across failures and l
     }
   }
 }
+
+TEST_CASE("error reply: 'from' override for a server answering a malformed 'to' over s2s") {
+  auto d = parse_doc("<message to='@bad' from='juliet@example.com/balcony' id='z'/>", "jabber:server");
+  reply_options o;
+  o.from_override = "example.net";
+  auto r = make_error_reply(view(d), stanza_error::of(stanza_condition::jid_malformed), o);
+  REQUIRE(r);
+  CHECK(canonical(r->xml, "jabber:server") ==
+        canonical("<message from='example.net' to='juliet@example.com/balcony' id='z' type='error'>"
+                  "<error type='modify'><jid-malformed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>",
+                  "jabber:server"));
+  o.from_override = std::string_view{};
+  auto r2 = make_error_reply(view(d), stanza_error::of(stanza_condition::jid_malformed), o);
+  REQUIRE(r2);
+  CHECK(r2->xml.find("from=") == std::string::npos);
+}

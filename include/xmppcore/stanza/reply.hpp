@@ -115,6 +115,10 @@ struct reply_options {
   jid::preparer* prep = nullptr;
   /// Used to re-parse replies; a temporary one (one parser allocation per reply) when null.
   reply_checker* checker = nullptr;
+  /// The reply's 'from' instead of the original 'to' (draft §9.1.1 asks for the 'to' value; a
+  /// server may need its own domain instead, e.g. when that 'to' was malformed and the reply goes
+  /// over a s2s stream, where 'from' must be a validated domain, §9.1.2). Empty view: omit 'from'.
+  std::optional<std::string_view> from_override;
 };
 
 /// A reply ready to send: one top-level element for the stream the original came on.
@@ -130,10 +134,14 @@ using reply_result = result<reply, no_reply>;
 namespace detail {
 
 /// Starts the reply element: same kind, type, id kept, addresses swapped, xml:lang kept.
-inline void start_reply(xml::writer& w, const stanza_view& s, std::string_view type) {
+inline void start_reply(xml::writer& w, const stanza_view& s, std::string_view type, const reply_options& o) {
   w.start(s.content_namespace(), to_string(s.kind()));
   if (auto from = s.from_attr()) w.attr("to", *from);
-  if (auto to = s.to_attr()) w.attr("from", *to);
+  if (o.from_override) {
+    if (!o.from_override->empty()) w.attr("from", *o.from_override);
+  } else if (auto to = s.to_attr()) {
+    w.attr("from", *to);
+  }
   if (auto id = s.id()) w.attr("id", *id);
   w.attr("type", type);
   if (auto lang = s.lang_attr()) w.attr(ns::xml, "lang", *lang);
@@ -186,7 +194,7 @@ inline reply_result make_error_reply(const stanza_view& s, const stanza_error& e
   const std::string_view type_name = to_string(e.effective_type());
   auto build = [&](bool payload, bool text, bool app, std::string& out) -> bool {
     xml::writer w(content_ns);
-    detail::start_reply(w, s, "error");
+    detail::start_reply(w, s, "error", o);
     if (payload) detail::write_payload(w, s);
     w.start(content_ns, "error").attr("type", type_name);
     if (o.legacy_code) {
@@ -255,7 +263,7 @@ inline reply_result make_iq_result(const stanza_view& s, std::optional<xml::elem
     return unexpected{no_reply::original_is_response};
   if (!s.is_iq_request()) return unexpected{no_reply::not_a_request};
   xml::writer w(s.content_namespace());
-  detail::start_reply(w, s, "result");
+  detail::start_reply(w, s, "result", o);
   if (payload) w.write(*payload);
   w.end();
   if (!w.ok()) return unexpected{no_reply::unwritable};
@@ -275,7 +283,7 @@ reply_result make_iq_result_with(const stanza_view& s, F&& write_payload, const 
     return unexpected{no_reply::original_is_response};
   if (!s.is_iq_request()) return unexpected{no_reply::not_a_request};
   xml::writer w(s.content_namespace());
-  detail::start_reply(w, s, "result");
+  detail::start_reply(w, s, "result", o);
   const std::size_t depth = w.depth();
   write_payload(w);
   if (w.depth() != depth) return unexpected{no_reply::unwritable};
