@@ -209,10 +209,7 @@ const char* compare(std::string_view in, restricted_xml_policy policy, our_verdi
   // declaration is collected and parsed whole, so its errors are reported at
   // its closing '>', later than expat's (the verdict is still compared).
   if (!xmldecl_error(o)) {
-    // KNOWN BUG (tests/adversarial/xml_regressions_test.cpp, "offset of invalid
-    // markup after '<!'"): that error is reported one byte after the offending
-    // byte. Remove once fixed.
-    const std::uint64_t at = (o.error.reason == "invalid markup after '<!'" && off > 0) ? off - 1 : off;
+    const std::uint64_t at = off;
     e = run_expat(in.substr(0, static_cast<std::size_t>(at)), false);
     if (!e.ok && !inside_xmldecl(in, e.index) && !inside_reference(in, o, e.index))
       return "expat finds an error before ours";
@@ -223,25 +220,6 @@ const char* compare(std::string_view in, restricted_xml_policy policy, our_verdi
     if (e.ok) return "we reject as not well-formed a document expat accepts";
   }
   return nullptr;
-}
-
-// The input without its comments and processing instructions (first "-->" or
-// "?>" ends them), i.e. what the ignore policy is meant to skip.
-std::string strip_comments_and_pis(std::string_view s) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const bool comment = s.compare(i, 4, "<!--") == 0;
-    const bool pi = s.compare(i, 2, "<?") == 0;
-    if (!comment && !pi) {
-      out += s[i++];
-      continue;
-    }
-    const std::size_t end = s.find(comment ? "-->" : "?>", i + (comment ? 4 : 2));
-    if (end == std::string_view::npos) break;  // it runs to the end of the input
-    i = end + (comment ? 3 : 2);
-  }
-  return out;
 }
 
 }  // namespace
@@ -262,16 +240,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   expat_verdict e;
   const char* why = compare(in, policy, o, e);
   if (!why) return 0;
-  if (policy == restricted_xml_policy::ignore_comments_and_pis) {
-    // KNOWN BUG (tests/adversarial/xml_regressions_test.cpp, "ignored comments
-    // and PIs are not checked"): with the ignore policy a malformed PI (no or
-    // an invalid target, the reserved target xml) or a comment ending in
-    // "--->" is skipped instead of rejected. Explained when the disagreement
-    // goes away without the comments and PIs. Remove once fixed.
-    const std::string stripped = strip_comments_and_pis(in);
-    our_verdict o2;
-    expat_verdict e2;
-    if (stripped != in && !compare(stripped, policy, o2, e2)) return 0;
-  }
   disagree(why, in, o, e);
 }

@@ -278,12 +278,6 @@ outcome drive(std::string_view in, const std::vector<std::size_t>& cuts, const c
               PROP(src.empty());
               break;
             }
-            // KNOWN BUG (tests/adversarial/xml_regressions_test.cpp, "keep_source
-            // and an ignored processing instruction"): a skipped PI inside an
-            // element stops the source copy. Remove once fixed.
-            if (c.opt.restricted == restricted_xml_policy::ignore_comments_and_pis &&
-                in.find("<?") != std::string_view::npos)
-              break;
             PROP(src.size() >= 4 && src.front() == '<' && src.back() == '>');
             const std::size_t at = in.find(src, src_from);
             PROP(at != std::string_view::npos && at + src.size() <= pos);
@@ -401,15 +395,6 @@ void print(const char* what, const outcome& o) {
 // Both runs must agree; prints both (and the cuts) before aborting.
 void same(const outcome& a, const outcome& b, const std::vector<std::size_t>& cuts, int line) {
   if (a.events == b.events && a.same_verdict(b)) return;
-  // KNOWN BUG (tests/adversarial/xml_regressions_test.cpp, "a name over
-  // max_name_bytes"): scan_name checks the limit only when it stops at the end
-  // of the chunk or of the name, so an error later in the same chunk wins over
-  // the limit. Remove once fixed.
-  auto name_limit_first = [](const outcome& x, const outcome& y) {
-    return x.status == parse_status::failed && y.status == parse_status::failed &&
-           x.reason == "name exceeds max_name_bytes" && x.offset < y.offset;
-  };
-  if (a.events == b.events && (name_limit_first(a, b) || name_limit_first(b, a))) return;
   print("whole", a);
   print("other", b);
   std::fprintf(stderr, "cuts:");

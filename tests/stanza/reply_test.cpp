@@ -448,3 +448,18 @@ TEST_CASE("error reply: 'from' override for a server answering a malformed 'to' 
   REQUIRE(r2);
   CHECK(r2->xml.find("from=") == std::string::npos);
 }
+
+TEST_CASE("error reply: payload namespaces survive a prefix re-bound in an inner element") {
+  // xml::writer::write() alone gets this wrong (reported to the xml layer); the reply must not.
+  const char* original =
+      "<message id='n'><x xmlns='urn:x' xmlns:p='urn:a' p:one='1'><y xmlns:p='urn:b' p:two='2'>"
+      "<z xmlns:q='urn:a' q:three='3'/></y></x></message>";
+  auto d = parse_doc(original);
+  auto r = make_error_reply(view(d), stanza_error::of(stanza_condition::bad_request));
+  REQUIRE(r);
+  REQUIRE(r->payload_included);
+  CHECK(canonical(r->xml) ==
+        canonical("<message id='n' type='error'><x xmlns='urn:x' xmlns:a='urn:a' a:one='1'>"
+                  "<y xmlns:b='urn:b' b:two='2'><z a:three='3'/></y></x>"
+                  "<error type='modify'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"));
+}

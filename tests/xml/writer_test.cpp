@@ -99,7 +99,8 @@ struct gen {
     const char* used[] = {"id", "to", "type", "n"};
     for (std::size_t i = 0, n = pick(4); i < n; ++i) w.attr(used[i], text());
     if (pick(3) == 0) w.attr(ns::xml, "lang", "en");
-    if (pick(4) == 0) w.attr("urn:attr", "k", text(), "p");
+    // Two URIs competing for one prefix hint: inner elements re-bind it.
+    if (pick(4) == 0) w.attr(pick(2) ? "urn:attr" : "urn:attr2", "k", text(), "p");
     for (std::size_t i = 0, n = depth < 4 ? pick(4) : 0; i < n; ++i) {
       if (pick(2)) w.text(text());
       else element(w, depth + 1);
@@ -115,6 +116,23 @@ std::string describe(const element& e) {
 }
 
 }  // namespace
+
+TEST_CASE("writer: a prefix re-bound by an inner element is not reused for the outer URI") {
+  // Namespaces in XML §6.1: <y xmlns:p='urn:b'> shadows the outer p='urn:a'
+  // for <z>, so an attribute of <z> in urn:a needs another prefix.
+  auto d = document::parse(
+      "<x xmlns='urn:x' xmlns:p='urn:a' p:one='1'><y xmlns:p='urn:b' p:two='2'>"
+      "<z xmlns:q='urn:a' q:three='3'/></y></x>");
+  REQUIRE(d.has_value());
+  const std::string out = to_xml(d->root());
+  auto back = document::parse(out);
+  REQUIRE(back.has_value());
+  const element z = (*(*back->root().children().begin()).as_element().children().begin()).as_element();
+  REQUIRE(z.attribute_count() == 1);
+  CHECK(z.attribute_at(0).ns == "urn:a");
+  CHECK(z.attribute_at(0).local == "three");
+  CHECK(describe(d->root()) == describe(back->root()));
+}
 
 TEST_CASE("writer: parse(write(x)) == x, property over 3000 generated trees") {
   gen g{0x9E3779B97F4A7C15ull};

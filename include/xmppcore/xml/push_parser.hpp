@@ -259,7 +259,7 @@ class push_parser {
     stag_name, stag_ws, attr_name, attr_before_eq, attr_after_eq, attr_value, attr_after_value, empty_gt,
     etag_name, etag_ws,
     text, between,
-    bang, comment, pi, cdata,
+    bang, comment, pi_target, pi, cdata,
     ref,
     closed, failed,
   };

@@ -253,10 +253,12 @@ class writer {
   }
 
   std::string declare_attr_prefix(std::string_view uri, std::string_view hint) {
-    // Reuse a prefix bound to this URI by an open element.
+    // Reuse a prefix bound to this URI by an open element, unless an inner
+    // element has since re-bound that prefix to another URI (Namespaces in
+    // XML §6.1: the innermost declaration of a prefix is the one in scope).
     for (auto it = stack_.rbegin(); it != stack_.rend(); ++it)
       for (const auto& [p, u] : it->attr_prefixes)
-        if (u == uri) return p;
+        if (u == uri && innermost_binding(p) == uri) return p;
     std::string p(hint);
     auto taken = [&](std::string_view cand) {
       if (cand == "xml" || cand == "xmlns" || cand == "stream" || cand == "db") return true;
@@ -278,6 +280,14 @@ class writer {
     out_ += "' ";
     stack_.back().attr_prefixes.emplace_back(p, std::string(uri));
     return p;
+  }
+
+  // The URI `prefix` is bound to at the current element (empty if none).
+  std::string_view innermost_binding(std::string_view prefix) const noexcept {
+    for (auto it = stack_.rbegin(); it != stack_.rend(); ++it)
+      for (const auto& [p, u] : it->attr_prefixes)
+        if (p == prefix) return u;
+    return {};
   }
 
   static bool valid_ncname(std::string_view s) noexcept {

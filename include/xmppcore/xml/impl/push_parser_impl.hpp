@@ -194,6 +194,14 @@ template <class Out>
 inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, std::size_t name_start,
                                    bool& need_more) {
   const char* s = p;
+  // An error further into the name than max_name_bytes allows is reported as
+  // the limit, at the first byte over it: what a byte-at-a-time feed sees.
+  auto bad = [&](std::string_view why) {
+    if (!grow(out.size() - name_start, static_cast<std::size_t>(p - s), lim_.max_name_bytes,
+              "name exceeds max_name_bytes", s, true))
+      return false;
+    return not_wf(why, p);
+  };
   while (p < end) {
     if (!name_need_start_) {  // the hot loop: ASCII name characters
       while (p < end && (detail::char_class[static_cast<unsigned char>(*p)] & detail::cc_name)) ++p;
@@ -207,7 +215,7 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
         ++p;
         continue;
       }
-      if (c < 0x80) return not_wf(c == ':' ? "misplaced ':' in a name" : "invalid name start character", p);
+      if (c < 0x80) return bad(c == ':' ? "misplaced ':' in a name" : "invalid name start character");
     } else {
       if (cls & detail::cc_name) {
         ++p;
@@ -215,7 +223,7 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
       }
       if (c == ':') {
         // Namespaces in XML §3: a QName has at most one colon, not at either end.
-        if (name_colon_) return not_wf("more than one ':' in a name", p);
+        if (name_colon_) return bad("more than one ':' in a name");
         name_colon_ = static_cast<std::uint32_t>(out.size() - name_start + static_cast<std::size_t>(p - s)) + 1;
         name_need_start_ = true;
         ++p;
@@ -231,10 +239,10 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
       need_more = true;
       break;
     }
-    if (r == detail::utf8_status::invalid) return not_wf("invalid UTF-8", p);
-    if (!detail::is_char_nonascii(cp)) return not_wf("character not allowed in XML", p);
+    if (r == detail::utf8_status::invalid) return bad("invalid UTF-8");
+    if (!detail::is_char_nonascii(cp)) return bad("character not allowed in XML");
     if (name_need_start_) {
-      if (!detail::is_name_start_nonascii(cp)) return not_wf("invalid name start character", p);
+      if (!detail::is_name_start_nonascii(cp)) return bad("invalid name start character");
       name_need_start_ = false;
     } else if (!detail::is_name_nonascii(cp)) {
       break;
@@ -262,7 +270,23 @@ inline std::uint32_t push_parser::add_node(const detail::node_rec& rec, std::uin
 }
 
 inline bool push_parser::append_text(const char* s, std::size_t n, const char* at, bool plain) {
-  if (!grow(text_bytes_, n, lim_.max_text_bytes, "text exceeds max_text_bytes", at, plain)) return false;
+  if (text_bytes_ + n > lim_.max_text_bytes || held() + n > lim_.max_buffered_bytes) {
+    // In events mode text is delivered as it arrives, so the characters of a
+    // run that still fit must be delivered before the failure, whatever the
+    // split of the input: a byte-at-a-time feed would have queued them.
+    if (plain && opt_.mode == parse_mode::events) {
+      const std::size_t max_text = lim_.max_text_bytes, max_held = lim_.max_buffered_bytes;
+      std::size_t fit = std::min(max_text - std::min<std::size_t>(text_bytes_, max_text),
+                                 max_held - std::min(held(), max_held));
+      fit = std::min(fit, n);
+      while (fit > 0 && (static_cast<unsigned char>(s[fit]) & 0xC0) == 0x80) --fit;  // whole characters only
+      if (fit > 0 && !append_text(s, fit, at, plain)) return false;
+      s += fit;
+      at += fit;
+      n -= fit;
+    }
+    return grow(text_bytes_, n, lim_.max_text_bytes, "text exceeds max_text_bytes", at, plain);
+  }
   text_bytes_ += n;
   if (!text_open_) {
     text_open_ = true;
@@ -440,6 +464,10 @@ inline const char* push_parser::scan_attr_value(const char* p, const char* end, 
           cut = true;
           break;
         }
+        // The value before the error counts first, as a smaller chunk would.
+        if (p != s && !grow(arena_rel() - a.value.off, static_cast<std::size_t>(p - s), lim_.max_attribute_bytes,
+                            "attribute value exceeds max_attribute_bytes", s, true))
+          return p;
         not_wf(r == detail::utf8_status::invalid ? "invalid UTF-8" : "character not allowed in XML", p);
         return p;
       }
@@ -603,11 +631,16 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
             fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
             return p;
           }
-          src_active_ = false;
-          if (opt_.keep_source && depth_ == 1) st_.src.resize(cur_.src);
+          // Between top-level elements the PI is no part of any element's
+          // source; inside one it is (keep_source gives the exact bytes).
+          if (opt_.keep_source && depth_ == 1) {
+            src_active_ = false;
+            st_.src.resize(cur_.src);
+          }
           ret_ = depth_ >= 2 ? st::text : depth_ == 1 ? st::between : st::prolog;
-          dashes_ = 0;
-          state_ = st::pi;
+          decl_.clear();
+          begin_name();
+          state_ = st::pi_target;
           break;
         }
         if (c == '!') {
@@ -839,16 +872,17 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         } else if (std::string_view("[CDATA[").starts_with(decl_)) {
           if (decl_.size() == 7) {
             if (depth_ < 2) {
-              if (depth_ == 1) fail(stream_condition::bad_format, "character data between top-level elements", p);
-              else not_wf("CDATA section outside the root element", p);
+              // Reported at the '<', like the restricted constructs (draft §11.1).
+              if (depth_ == 1) fail_at(stream_condition::bad_format, "character data between top-level elements", lt_off_);
+              else fail_at(stream_condition::xml_not_well_formed, "CDATA section outside the root element", lt_off_);
               return p;
             }
             brackets_ = 0;
             state_ = st::cdata;
           }
         } else if (!(decl_.size() == 1 && decl_[0] == '-')) {
-          not_wf("invalid markup after '<!'", p);
-          return p;
+          not_wf("invalid markup after '<!'", p - 1);  // the byte just taken
+          return p - 1;
         }
         break;
       }
@@ -902,6 +936,10 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         const char c = *p;
         if (state_ == st::comment) {
           if (c == '-') {
+            if (dashes_ >= 2) {  // "---": '--' not followed by '>' (XML §2.5 [15])
+              not_wf("'--' inside a comment", p);
+              return p;
+            }
             ++dashes_;
             ++p;
             break;
@@ -917,14 +955,45 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
           }
           dashes_ = 0;
         } else {
-          if (c == '>' && dashes_ == 1) {
+          if (c == '>' && dashes_ >= 1) {
             ++p;
             state_ = ret_;
             break;
           }
+          if (dashes_ == 2) {  // "<?target?" must be "<?target?>" (XML §2.6 [16])
+            not_wf("processing instruction target not followed by white space or '?>'", p);
+            return p;
+          }
           dashes_ = (c == '?') ? 1 : 0;
         }
         if (!scan_char(p, end, need_more, buf, len)) return p;
+        break;
+      }
+      case st::pi_target: {
+        // XML §2.6 [16]-[17]: PITarget is a Name other than [Xx][Mm][Ll],
+        // followed by white space or "?>". (Only with the ignore policy.)
+        if (!scan_name(p, end, decl_, 0, need_more)) return p;
+        if (need_more || p == end) break;
+        if (decl_.empty()) {
+          not_wf("processing instruction without a target", p);
+          return p;
+        }
+        if (decl_.size() == 3 && (decl_[0] | 0x20) == 'x' && (decl_[1] | 0x20) == 'm' && (decl_[2] | 0x20) == 'l') {
+          fail_at(stream_condition::xml_not_well_formed,
+                  "reserved processing instruction target (an XML declaration not at the start)", lt_off_ + 2);
+          return p;
+        }
+        const char c = *p;
+        if (detail::is_space(static_cast<unsigned char>(c))) {
+          dashes_ = 0;
+        } else if (c == '?') {
+          dashes_ = 2;  // only '>' may follow
+          ++p;
+        } else {
+          not_wf("processing instruction target not followed by white space or '?>'", p);
+          return p;
+        }
+        state_ = st::pi;
         break;
       }
       case st::xmldecl: {
