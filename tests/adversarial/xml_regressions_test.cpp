@@ -114,6 +114,12 @@ TEST_CASE("offset of invalid markup after '<!' is the offending byte") {
   REQUIRE(o.status == parse_status::failed);
   CHECK(o.error.reason == "CDATA section outside the root element");
   CHECK(o.error.offset == 0);  // was: 9
+  // Before the root, "<![" is wrong at once (found later by the same target:
+  // "<![C\x01" was reported at the \x01, expat at the '<').
+  const auto o2 = test::run_whole(std::string("<![C\x01 ", 6));
+  REQUIRE(o2.status == parse_status::failed);
+  CHECK(to_string(o2.error.condition) == "xml-not-well-formed");
+  CHECK(o2.error.offset == 0);
 }
 
 // Found by fuzz/xml_parser.cpp (events mode, tiny limits, split invariance).

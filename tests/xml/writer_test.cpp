@@ -84,8 +84,9 @@ struct gen {
   }
   std::string ns_uri() {
     static const char* uris[] = {"jabber:client", "urn:x", "urn:y:z", "", "http://etherx.jabber.org/streams",
-                                 "jabber:server:dialback", "urn:xmpp:with'quote"};
-    return uris[pick(7)];
+                                 "jabber:server:dialback", "urn:xmpp:with'quote",
+                                 "http://www.w3.org/XML/1998/namespace"};
+    return uris[pick(8)];
   }
   std::string text() {
     static const char* parts[] = {"a", " ", "&", "<", ">", "]]>", "\"", "'", "\r", "\n", "\t", "\r\n",
@@ -131,6 +132,18 @@ TEST_CASE("writer: a prefix re-bound by an inner element is not reused for the o
   REQUIRE(z.attribute_count() == 1);
   CHECK(z.attribute_at(0).ns == "urn:a");
   CHECK(z.attribute_at(0).local == "three");
+  CHECK(describe(d->root()) == describe(back->root()));
+}
+
+TEST_CASE("writer: an element in the XML namespace keeps the xml prefix") {
+  // Found by fuzz/stanza.cpp: <xml:bind/> was written as <bind xmlns='...XML/1998/namespace'/>,
+  // which Namespaces in XML §3 forbids (and our parser rejects).
+  auto d = document::parse("<iq xmlns='jabber:client'><xml:bind xmlns:p='urn:p' p:a='1'/></iq>");
+  REQUIRE(d.has_value());
+  const std::string out = to_xml(d->root());
+  CHECK(out == "<iq><xml:bind xmlns:p='urn:p' p:a='1'/></iq>");
+  auto back = document::parse(out, ns::client);
+  REQUIRE(back.has_value());
   CHECK(describe(d->root()) == describe(back->root()));
 }
 

@@ -117,6 +117,13 @@ class writer {
         f.stream_scope = true;
       }
       f.default_ns = f.outer_default;
+    } else if (ns_uri == ns::xml) {
+      // Namespaces in XML §3: the xml prefix is bound by definition, and its
+      // namespace may not be declared (nor be the default namespace).
+      f.prefix = "xml";
+      out_ += "xml:";
+      out_ += local;
+      f.default_ns = f.outer_default;
     } else if (ns_uri == ns::dialback && (in_scope_db() || stack_.empty())) {
       f.prefix = "db";
       out_ += "db:";

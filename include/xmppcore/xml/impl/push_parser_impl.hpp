@@ -854,6 +854,12 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
       // ------------------------------------------ <! ... : comments, CDATA --
       case st::bang: {
         decl_.push_back(*p++);
+        if (depth_ == 0 && decl_[0] == '[') {
+          // Before the root only comments, PIs and a DOCTYPE may start with
+          // "<!" (XML §2.8): "<![" is wrong at once, at its '<' (as expat says).
+          fail_at(stream_condition::xml_not_well_formed, "CDATA section outside the root element", lt_off_);
+          return p;
+        }
         if (decl_ == "--") {
           if (opt_.restricted == restricted_xml_policy::reject) {
             fail_at(stream_condition::restricted_xml, "comment (draft §11.1)", lt_off_);
