@@ -149,3 +149,31 @@ TEST_CASE("events mode: text over max_text_bytes gives the same events for every
   CHECK(w1.events == w2.events);
   CHECK(w1.events.find("text[0123456]") != std::string::npos);
 }
+
+// Found by fuzz/xml_parser.cpp (events mode, tiny limits, one byte per call).
+// A text run that ended exactly at the end of a chunk was followed by a '<'
+// on the fast path of scan_text, which did not restart the per-run text
+// count; the next run then failed max_text_bytes early, by the length of the
+// previous one (only when fed in pieces).
+TEST_CASE("events mode: each text run has its own max_text_bytes, whatever the split") {
+  parser_options o;
+  o.mode = parse_mode::events;
+  o.limits.max_text_bytes = 8;
+  const std::string input = header + "<m>\n  <b>12345678</b></m>" + close_tag;  // runs of 3 and 8 bytes
+  const auto whole = test::run_whole(input, o);
+  const auto bytes = test::run_bytewise(input, o);
+  CHECK(whole.status == parse_status::closed);
+  CHECK(bytes.verdict() == whole.verdict());
+  CHECK(bytes.events == whole.events);
+}
+
+// Found by fuzz/xml_diff_expat.cpp: Namespaces in XML §7 allows no colon in a
+// processing instruction target; expat (namespace mode) rejects it at the
+// colon, we accepted one colon and failed later.
+TEST_CASE("a processing instruction target has no colon") {
+  const auto o = test::run_whole(header + "<m><?a:b x?></m>" + close_tag, ignoring());
+  REQUIRE(o.status == parse_status::failed);
+  CHECK(to_string(o.error.condition) == "xml-not-well-formed");
+  CHECK(o.error.offset == 85 + 6);  // the ':'
+  CHECK(test::run_whole(header + "<m><?a-b x?></m>" + close_tag, ignoring()).status == parse_status::closed);
+}

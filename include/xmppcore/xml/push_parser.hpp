@@ -360,6 +360,7 @@ class push_parser {
   void begin_name() noexcept {
     name_need_start_ = true;
     name_colon_ = 0;
+    name_no_colon_ = false;
   }
   template <class Out>
   bool scan_name(const char*& p, const char* end, Out& out, std::size_t name_start, bool& need_more);
@@ -417,6 +418,7 @@ class push_parser {
   unsigned pend_len_ = 0;
 
   bool name_need_start_ = false;
+  bool name_no_colon_ = false;  // a processing instruction target (an NCName)
   std::uint32_t name_colon_ = 0;
   detail::byte_buffer open_names_;
   std::vector<open_rec> opens_;

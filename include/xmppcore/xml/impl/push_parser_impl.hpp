@@ -224,6 +224,7 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
       if (c == ':') {
         // Namespaces in XML §3: a QName has at most one colon, not at either end.
         if (name_colon_) return bad("more than one ':' in a name");
+        if (name_no_colon_) return bad("':' in a processing instruction target (Namespaces in XML §7)");
         name_colon_ = static_cast<std::uint32_t>(out.size() - name_start + static_cast<std::size_t>(p - s)) + 1;
         name_need_start_ = true;
         ++p;
@@ -353,6 +354,9 @@ inline const char* push_parser::scan_text(const char* p, const char* end, bool& 
   }
   if (*p == '<' && !text_open_) {  // no text before the next tag: the common case
     brackets_ = 0;
+    // A text run that ended exactly at the end of the previous chunk ends
+    // here (its piece was closed by receive()): its count must restart too.
+    close_text();
     state_ = st::lt;
     return p + 1;
   }
@@ -614,6 +618,20 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
             return p;
           }
           ++p;
+          // Fast path: the end tag is the open element's name and '>' all in
+          // this chunk (and within the element's byte limit): the name was
+          // checked at the start tag, so a byte comparison is the whole job.
+          // Anything else (white space, a mismatch, a cut) takes the general
+          // path below, which gives the same verdicts and offsets.
+          {
+            const open_rec& o = opens_.back();
+            if (static_cast<std::size_t>(end - p) > o.name_len && p[o.name_len] == '>' &&
+                std::memcmp(p, open_names_.data() + o.name_off, o.name_len) == 0) {
+              p += o.name_len + 1;
+              if (!end_element(p)) return p;
+              break;
+            }
+          }
           etag_.clear();
           begin_name();
           state_ = st::etag_name;
@@ -640,6 +658,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
           ret_ = depth_ >= 2 ? st::text : depth_ == 1 ? st::between : st::prolog;
           decl_.clear();
           begin_name();
+          name_no_colon_ = true;
           state_ = st::pi_target;
           break;
         }
