@@ -243,10 +243,6 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
     return {};
   }
 
-  if (const std::string* known = prep.find_domain(in, allow_unassigned)) {
-    out.append(*known);
-    return {};
-  }
   const bool fast = prep.uses_ascii_fast_path();
   if (fast && detail::is_ascii(name)) {
     // Whole-name ASCII fast path: Nameprep is lower-casing, STD3 checked here (same verdicts as
@@ -279,6 +275,11 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
       return {};
     }
     out.resize(mark);  // an ACE label: ICU must validate its Punycode
+  }
+  // The memo is for names that need ICU; the ASCII path above is cheaper than a lookup.
+  if (const std::string* known = prep.find_domain(in, allow_unassigned)) {
+    out.append(*known);
+    return {};
   }
   bool used_icu = false;          // worth remembering (preparer::use_domain_memo)
   std::uint32_t idna_errors = 0;  // UIDNA_ERROR_* bits over all labels, from ICU or the ASCII check

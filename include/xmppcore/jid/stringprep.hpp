@@ -132,9 +132,13 @@ inline result<void, prep_error> prepare_ascii(profile p, std::string_view s, std
   switch (scan_ascii(p, s)) {
     case ascii_scan::prohibited: return unexpected{prep_error::prohibited};
     case ascii_scan::prepared: out.append(s); break;
-    case ascii_scan::needs_lowering:
-      for (char c : s) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+    case ascii_scan::needs_lowering: {
+      const std::size_t n0 = out.size();
+      out.resize(n0 + s.size());
+      char* w = out.data() + n0;
+      for (char c : s) *w++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
       break;
+    }
   }
   if (s.empty()) return unexpected{prep_error::empty};
   return {};
