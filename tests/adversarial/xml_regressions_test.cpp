@@ -177,3 +177,40 @@ TEST_CASE("a processing instruction target has no colon") {
   CHECK(o.error.offset == 85 + 6);  // the ':'
   CHECK(test::run_whole(header + "<m><?a-b x?></m>" + close_tag, ignoring()).status == parse_status::closed);
 }
+
+// Found by fuzz/xml_diff_expat.cpp: a PI at the very start of the stream is
+// collected as a possible XML declaration; when it was not one, the ignore
+// policy skipped it unchecked ("<?xml\0..." closed cleanly).
+TEST_CASE("a processing instruction before the header is checked like any other") {
+  const std::string rest = header + close_tag;
+  for (const std::string& bad : {std::string("<?xml\0 version='1.0'?>", 22), std::string("<?xml?>"),
+                                std::string("<?XmL x?>"), std::string("<?a:b?>"), std::string("<?p \x01?>")}) {
+    CAPTURE(bad);
+    const auto o = test::run_whole(bad + rest, ignoring());
+    REQUIRE(o.status == parse_status::failed);
+    CHECK(to_string(o.error.condition) == "xml-not-well-formed");
+  }
+  CHECK(test::run_whole("<?p \x01?>" + rest, ignoring()).error.offset == 4);
+  CHECK(test::run_whole("<?foo bar?>" + rest, ignoring()).status == parse_status::closed);
+  CHECK(test::run_whole("<?xml-model x?>" + rest, ignoring()).status == parse_status::closed);
+}
+
+// Found by fuzz/xml_parser.cpp (tiny limits, split invariance): when both
+// max_text_bytes and max_buffered_bytes are exceeded by one piece of text, the
+// one exceeded first (by offset) is reported; it used to be the text limit
+// whenever a piece crossed both, so the verdict depended on the split.
+TEST_CASE("two limits crossed by one piece: the earlier one wins, whatever the split") {
+  parser_options o;
+  o.limits.max_text_bytes = 64;
+  o.limits.max_buffered_bytes = 120;
+  // 85 + "<m xmlns='urn:x'>" ...: the element's arena passes 120 bytes inside the text
+  const std::string open = "<m xmlns='urn:a-long-namespace-name-to-fill-the-buffer'>";
+  const std::string input = header + open + std::string(100, 't') + "</m>" + close_tag;
+  const auto whole = test::run_whole(input, o);
+  const auto bytes = test::run_bytewise(input, o);
+  REQUIRE(whole.status == parse_status::failed);
+  CHECK(whole.error.reason == "parser buffer exceeds max_buffered_bytes");
+  // ...inside the first 64 bytes of text, before the text limit would be.
+  CHECK(whole.error.offset < header.size() + open.size() + 64);
+  CHECK(bytes.verdict() == whole.verdict());
+}

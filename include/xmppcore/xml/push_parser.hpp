@@ -339,13 +339,17 @@ class push_parser {
   // bytes starting at `at`, the error offset is the first byte over the limit,
   // so the verdict is the same for every split of the input.
   bool grow(std::size_t cur, std::size_t n, std::size_t max, std::string_view why, const char* at, bool plain) {
-    if (cur + n > max)
-      return fail(stream_condition::policy_violation, why, plain && max >= cur ? at + (max - cur) : at);
-    const std::size_t h = held();
-    if (h + n > lim_.max_buffered_bytes)
-      return fail(stream_condition::policy_violation, "parser buffer exceeds max_buffered_bytes",
-                  plain && lim_.max_buffered_bytes >= h ? at + (lim_.max_buffered_bytes - h) : at);
-    return true;
+    const std::size_t h = held(), max_held = lim_.max_buffered_bytes;
+    const bool over = cur + n > max, over_held = h + n > max_held;
+    if (!over && !over_held) return true;
+    // For plain bytes, each limit is exceeded at its own first byte; the
+    // earlier one is reported (a byte-at-a-time feed meets it first). On a
+    // tie the specific limit wins, as it is checked first byte by byte.
+    constexpr std::size_t never = ~std::size_t{0};
+    const std::size_t at_lim = !over ? never : (plain && max >= cur) ? max - cur : 0;
+    const std::size_t at_held = !over_held ? never : (plain && max_held >= h) ? max_held - h : 0;
+    if (at_lim <= at_held) return fail(stream_condition::policy_violation, why, at + at_lim);
+    return fail(stream_condition::policy_violation, "parser buffer exceeds max_buffered_bytes", at + at_held);
   }
   // Whether the bytes at the current position count toward max_element_bytes:
   // everything but the whitespace between top-level elements.

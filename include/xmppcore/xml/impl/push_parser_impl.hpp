@@ -1410,6 +1410,30 @@ inline bool push_parser::parse_xmldecl(const char* p) {
   if (!d.starts_with("xml") || d.size() < 4 || !detail::is_space(static_cast<unsigned char>(d[3]))) {
     if (opt_.restricted == restricted_xml_policy::reject)
       return fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
+    // Skipped, but still checked like any other PI (XML §2.6 [16]-[17]): the
+    // target is a Name without ':' and not "xml" in any case, and everything
+    // up to "?>" is Chars. decl_ starts right after the "<?".
+    std::size_t t = 0;
+    while (t < d.size() && !detail::is_space(static_cast<unsigned char>(d[t]))) ++t;
+    const std::string_view target = d.substr(0, t);
+    const bool reserved = t == 3 && (d[0] | 0x20) == 'x' && (d[1] | 0x20) == 'm' && (d[2] | 0x20) == 'l';
+    if (!detail::is_xml_name(target) || target.find(':') != std::string_view::npos || reserved)
+      return fail_at(stream_condition::xml_not_well_formed, "invalid processing instruction target", lt_off_ + 2);
+    for (std::size_t i = t; i < d.size();) {
+      const auto c = static_cast<unsigned char>(d[i]);
+      if (c < 0x80) {
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          return fail_at(stream_condition::xml_not_well_formed, "character not allowed in XML", lt_off_ + 2 + i);
+        ++i;
+        continue;
+      }
+      std::uint32_t cp;
+      unsigned len;
+      const auto* u = reinterpret_cast<const unsigned char*>(d.data());
+      if (detail::decode_utf8(u + i, u + d.size(), cp, len) != detail::utf8_status::ok || !detail::is_char_nonascii(cp))
+        return fail_at(stream_condition::xml_not_well_formed, "invalid UTF-8 or character not allowed in XML", lt_off_ + 2 + i);
+      i += len;
+    }
     state_ = st::prolog;
     return true;
   }
