@@ -393,6 +393,7 @@ class push_parser {
   bool resolve(std::string_view prefix, detail::sref& ns, const char* at);
 
   bool arena_or_persistent_eq(detail::sref r, std::string_view s) const noexcept;
+  const char* fast_start_tag(const char* p, const char* end);
   bool finish_start_tag(const char* p, bool empty);
   bool finish_root(const char* p);
   bool finish_end_tag(const char* p);

@@ -674,6 +674,10 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         tag_name_start_ = static_cast<std::uint32_t>(open_names_.size());
         raw_attrs_.clear();
         tag_buf_start_ = static_cast<std::uint32_t>(st_.buf.size());
+        if (const char* q = fast_start_tag(p, end)) {  // the whole tag in one pass
+          p = q;
+          break;
+        }
         begin_name();
         state_ = st::stag_name;
         break;
@@ -1054,6 +1058,120 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
 }
 
 // --------------------------------------------------------------- start tags --
+
+// A start tag that lies whole in this chunk (before the element's byte
+// limit), with ASCII names and attribute values free of references, line ends
+// and '<' -- nearly every tag XMPP sends -- is parsed here in one straight
+// pass instead of one state transition per token. Anything else (a cut, a
+// limit reached, a non-ASCII name, a reference, an error of any kind) undoes
+// what this function did and returns nullptr; the state machine then reads the
+// same bytes from the name on, so verdicts and offsets are exactly those of
+// the general path (the split-invariance tests and fuzz target hold it to
+// that: a tag cut by a chunk boundary always takes the general path).
+inline const char* push_parser::fast_start_tag(const char* p, const char* end) {
+  using detail::cc_name;
+  using detail::cc_name_start;
+  using detail::char_class;
+  auto cls = [](char c) { return char_class[static_cast<unsigned char>(c)]; };
+  // An ASCII QName at q (Namespaces in XML §3): its end, or nullptr.
+  auto qname = [&](const char* q, std::uint32_t& colon) -> const char* {
+    const char* s = q;
+    colon = 0;
+    if (!(cls(*q) & cc_name_start)) return nullptr;
+    ++q;
+    for (;;) {
+      while (q < end && (cls(*q) & cc_name)) ++q;
+      if (q == end) return nullptr;
+      if (*q != ':') break;
+      if (colon) return nullptr;
+      colon = static_cast<std::uint32_t>(q - s) + 1;
+      if (++q == end || !(cls(*q) & cc_name_start)) return nullptr;
+      ++q;
+    }
+    return static_cast<unsigned char>(*q) < 0x80 ? q : nullptr;
+  };
+  auto skip_space = [&](const char* q) {
+    while (q < end && detail::is_space(static_cast<unsigned char>(*q))) ++q;
+    return q;
+  };
+  const st saved = state_;
+  state_ = st::stag_name;  // so that held() counts the tag in progress as the general path does
+  bool pushed = false;
+  auto undo = [&]() -> const char* {
+    if (pushed) opens_.pop_back();
+    open_names_.resize(tag_name_start_);
+    st_.buf.resize(tag_buf_start_);
+    raw_attrs_.clear();
+    state_ = saved;
+    return nullptr;
+  };
+
+  std::uint32_t colon = 0;
+  const char* q = qname(p, colon);
+  if (!q) return undo();
+  auto n = static_cast<std::size_t>(q - p);
+  if (n > lim_.max_name_bytes || held() + n > lim_.max_buffered_bytes) return undo();
+  open_names_.append(p, n);
+  opens_.push_back({tag_name_start_, static_cast<std::uint32_t>(n), colon, 0, static_cast<std::uint32_t>(scope_.size()),
+                    static_cast<std::uint32_t>(scope_chars_.size())});
+  pushed = true;
+  for (;;) {
+    const char* after = skip_space(q);
+    if (after == end) return undo();
+    // From here on the general path would do exactly this (a failure in
+    // finish_start_tag is final either way).
+    if (*after == '>') {
+      finish_start_tag(after + 1, false);
+      return after + 1;
+    }
+    if (*after == '/') {
+      if (after + 1 == end || after[1] != '>') return undo();
+      finish_start_tag(after + 2, true);
+      return after + 2;
+    }
+    if (after == q || raw_attrs_.size() >= lim_.max_attributes) return undo();  // no separating white space
+    // name
+    q = qname(after, colon);
+    if (!q) return undo();
+    n = static_cast<std::size_t>(q - after);
+    if (n > lim_.max_name_bytes || held() + n > lim_.max_buffered_bytes) return undo();
+    raw_attr a{{arena_rel(), static_cast<std::uint32_t>(n)}, colon, {}};
+    st_.buf.append(after, n);
+    // = and the opening quote
+    q = skip_space(q);
+    if (q == end || *q != '=') return undo();
+    q = skip_space(q + 1);
+    if (q == end || (*q != '\'' && *q != '"')) return undo();
+    const char quote = *q++;
+    const char* v = q;
+    for (;;) {
+      q = detail::find_attr_special(q, end);
+      if (q == end) return undo();
+      const auto c = static_cast<unsigned char>(*q);
+      if (c == static_cast<unsigned char>(quote)) break;
+      if (c == '\'' || c == '"') {
+        ++q;
+        continue;
+      }
+      if (c < 0x80) return undo();  // '&', '<', a line end or TAB, a control character
+      std::uint32_t cp;
+      unsigned len;
+      if (detail::decode_utf8(reinterpret_cast<const unsigned char*>(q), reinterpret_cast<const unsigned char*>(end), cp,
+                              len) != detail::utf8_status::ok ||
+          !detail::is_char_nonascii(cp))
+        return undo();
+      q += len;
+    }
+    n = static_cast<std::size_t>(q - v);
+    if (n > lim_.max_attribute_bytes || held() + n > lim_.max_buffered_bytes) return undo();
+    a.value = {arena_rel(), static_cast<std::uint32_t>(n)};
+    st_.buf.append(v, n);
+    raw_attrs_.push_back(a);
+    skip_lf_ = false;
+    ++q;  // the closing quote
+    if (q == end) return undo();
+  }
+}
 
 inline bool push_parser::finish_start_tag(const char* p, bool empty) {
   const char* at = p - 1;
