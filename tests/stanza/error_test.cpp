@@ -161,7 +161,7 @@ TEST_CASE("parse_error: draft §9.3.4 second example (condition, text with xml:l
   REQUIRE(e->texts.size() == 1);
   CHECK(e->texts[0].lang == "en");
   CHECK(stanza_test::trim(e->texts[0].text) == "Some special application diagnostic information...");
-  CHECK(e->text("EN").has_value());  // language tags compare case-insensitively
+  CHECK(e->text("EN").has_value());
   REQUIRE(e->app);
   CHECK(e->app->name() == "special-application-condition");
 }
@@ -336,4 +336,21 @@ TEST_CASE("parse_error: failures and unknown conditions") {
       "<conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
       "</error></message>");
   CHECK(parse_error(view(g))->condition == stanza_condition::conflict);
+}
+
+TEST_CASE("parse_error: text by language (case-insensitive), fallback, and xml:lang inherited from <error/>") {
+  auto d = parse_doc(
+      "<message type='error' xml:lang='de'><error type='cancel' xml:lang='fr'>"
+      "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+      "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>introuvable</text>"
+      "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en-GB'>not found</text>"
+      "</error></message>");
+  auto e = parse_error(view(d), "it");
+  REQUIRE(e);
+  REQUIRE(e->texts.size() == 2);
+  CHECK(e->texts[0].lang == "fr");  // from <error xml:lang='fr'>, not the stanza's 'de'
+  CHECK(e->texts[1].lang == "en-GB");
+  CHECK(e->text("EN-gb") == std::optional<std::string_view>("not found"));  // RFC 3066 §2.1: case-insensitive
+  CHECK(e->text("FR") == std::optional<std::string_view>("introuvable"));
+  CHECK(e->text("es") == std::optional<std::string_view>("introuvable"));  // no match: the first text
 }

@@ -210,6 +210,7 @@ TEST_CASE("error reply: legacy code on request (XEP-0086)") {
   CHECK(pe->code == std::optional<std::uint16_t>(501));
   CHECK(pe->condition == stanza_condition::feature_not_implemented);
   auto plain = make_error_reply(view(d), stanza_error::of(stanza_condition::feature_not_implemented));
+  REQUIRE(plain);
   CHECK(plain->xml.find("code=") == std::string::npos);
 }
 
@@ -462,4 +463,37 @@ TEST_CASE("error reply: payload namespaces survive a prefix re-bound in an inner
         canonical("<message id='n' type='error'><x xmlns='urn:x' xmlns:a='urn:a' a:one='1'>"
                   "<y xmlns:b='urn:b' b:two='2'><z a:three='3'/></y></x>"
                   "<error type='modify'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"));
+}
+
+TEST_CASE("no reply to an IQ without 'id' (draft §9.2.3 rule 1): it could not be matched") {
+  auto d = parse_doc("<iq type='get' from='romeo@example.net/orchard'><query xmlns='jabber:iq:roster'/></iq>");
+  auto r = make_error_reply(view(d), stanza_error::of(stanza_condition::bad_request));
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == no_reply::not_answerable);
+  auto r2 = make_iq_result(view(d));
+  REQUIRE_FALSE(r2);
+  CHECK(r2.error() == no_reply::not_answerable);
+  // Messages and presences need no id: they are still answered.
+  auto m = parse_doc("<message to='nobody@example.com'><body>hi</body></message>");
+  CHECK(make_error_reply(view(m), stanza_error::of(stanza_condition::service_unavailable)).has_value());
+}
+
+TEST_CASE("error reply: the <text/> language must be a language tag (RFC 3066 §2.1)") {
+  auto d = parse_doc("<message id='a' from='romeo@example.net/orchard'><body>hi</body></message>");
+  stanza_error e = stanza_error::of(stanza_condition::not_acceptable);
+  e.text = "nope";
+  for (const char* bad : {"not a lang tag", "en_US", "-en", "en-", "toolongprimary", "e1", "en--us"}) {
+    CAPTURE(bad);
+    e.text_lang = bad;
+    auto r = make_error_reply(view(d), e);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == no_reply::unwritable);
+  }
+  for (const char* good : {"en", "en-US", "i-klingon", "zh-Hant-TW", "x-1"}) {
+    CAPTURE(good);
+    e.text_lang = good;
+    auto r = make_error_reply(view(d), e);
+    REQUIRE(r);
+    CHECK(r->xml.find(std::string("xml:lang='") + good + "'") != std::string::npos);
+  }
 }

@@ -267,6 +267,7 @@ inline result<received_error, error_parse_failure> parse_error(const stanza_view
   received_error r;
   r.payload_count = s.payload_count();
   const std::string_view stanza_lang = s.lang(stream_lang);
+  const std::string_view error_lang = err->attr("lang", ns::xml).value_or(stanza_lang);
   bool have_condition = false;
   for (xml::node n : err->children()) {
     if (n.is_text()) {
@@ -276,7 +277,8 @@ inline result<received_error, error_parse_failure> parse_error(const stanza_view
     const xml::element c = n.as_element();
     if (c.ns() == ns::xmpp_stanzas) {
       if (c.name() == "text") {
-        r.texts.push_back({c.attr("lang", ns::xml).value_or(stanza_lang), c.text_view()});
+        // xml:lang is inherited (XML §2.12): <text/>, then <error/>, then the stanza, then the stream.
+        r.texts.push_back({c.attr("lang", ns::xml).value_or(error_lang), c.text_view()});
       } else if (auto cond = stanza_condition_from_string(c.name())) {
         if (!have_condition) {
           have_condition = true;

@@ -45,6 +45,7 @@ enum class no_reply : std::uint8_t {
   invalid_app_condition,      ///< application element in the stanzas or a content namespace (§9.3.4)
   unwritable,                 ///< text, language or names given cannot be written as XML
   too_large,                  ///< even the minimal reply exceeds the limits (see file comment)
+  not_answerable,             ///< an IQ without 'id' (draft §9.2.3 rule 1): no reply can match it
 };
 
 constexpr std::string_view to_string(no_reply r) noexcept {
@@ -55,6 +56,7 @@ constexpr std::string_view to_string(no_reply r) noexcept {
     case no_reply::invalid_alternate_address: return "invalid-alternate-address";
     case no_reply::invalid_app_condition: return "invalid-app-condition";
     case no_reply::unwritable: return "unwritable";
+    case no_reply::not_answerable: return "not-answerable";
     case no_reply::too_large: return "too-large";
   }
   return "unknown";
@@ -147,6 +149,26 @@ inline void start_reply(xml::writer& w, const stanza_view& s, std::string_view t
   if (auto lang = s.lang_attr()) w.attr(ns::xml, "lang", *lang);
 }
 
+/// RFC 3066 §2.1: Language-Tag = Primary-subtag *( "-" Subtag ), primary 1*8ALPHA, subtag 1*8(ALPHA / DIGIT).
+constexpr bool is_language_tag(std::string_view t) noexcept {
+  std::size_t i = 0;
+  bool first = true;
+  while (true) {
+    std::size_t n = 0;
+    while (i < t.size() && t[i] != '-') {
+      const char c = t[i];
+      const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (!alpha && (first || !(c >= '0' && c <= '9'))) return false;
+      ++n;
+      ++i;
+    }
+    if (n == 0 || n > 8) return false;
+    if (i == t.size()) return true;
+    ++i;  // '-'
+    first = false;
+  }
+}
+
 /// Copies the original payload: every child except a stanza-level <error/>.
 inline void write_payload(xml::writer& w, const stanza_view& s) {
   for (xml::node n : s.element().children()) {
@@ -176,6 +198,13 @@ inline reply_result make_error_reply(const stanza_view& s, const stanza_error& e
   // draft §9.2.3 rule 4: no result/error in response to a result.
   if (s.kind() == stanza_kind::iq && s.iq_type() == iq_type_t::result)
     return unexpected{no_reply::original_is_response};
+
+  // draft §9.1.5: xml:lang holds a language tag (RFC 3066 §2.1 syntax); refuse anything else
+  // rather than write a reply a strict peer would reject.
+  if (!e.text_lang.empty() && !detail::is_language_tag(e.text_lang)) return unexpected{no_reply::unwritable};
+  // draft §9.2.3 rule 1: an IQ without 'id' cannot be answered (the reply could not carry the id,
+  // and an IQ error without one breaks the same rule); the embedder decides (e.g. a stream error).
+  if (s.kind() == stanza_kind::iq && !s.id()) return unexpected{no_reply::not_answerable};
 
   const bool has_alternate =
       e.condition == stanza_condition::gone || e.condition == stanza_condition::redirect;
@@ -262,6 +291,7 @@ inline reply_result make_iq_result(const stanza_view& s, std::optional<xml::elem
   if (s.kind() == stanza_kind::iq && s.iq_type() == iq_type_t::result)
     return unexpected{no_reply::original_is_response};
   if (!s.is_iq_request()) return unexpected{no_reply::not_a_request};
+  if (!s.id()) return unexpected{no_reply::not_answerable};  // draft §9.2.3 rule 1
   xml::writer w(s.content_namespace());
   detail::start_reply(w, s, "result", o);
   if (payload) w.write(*payload);
@@ -282,6 +312,7 @@ reply_result make_iq_result_with(const stanza_view& s, F&& write_payload, const 
   if (s.kind() == stanza_kind::iq && s.iq_type() == iq_type_t::result)
     return unexpected{no_reply::original_is_response};
   if (!s.is_iq_request()) return unexpected{no_reply::not_a_request};
+  if (!s.id()) return unexpected{no_reply::not_answerable};  // draft §9.2.3 rule 1
   xml::writer w(s.content_namespace());
   detail::start_reply(w, s, "result", o);
   const std::size_t depth = w.depth();
