@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 #include <string_view>
@@ -64,8 +65,12 @@ TEST_CASE("domain: STD3 rules, hyphens, ACE labels") {
   CHECK(dom(p, "a@b.com") == "!invalid-label");
   CHECK(dom(p, "a/b") == "!invalid-label");
   CHECK(dom(p, "a\uFF0Fb") == "!invalid-label");                        // FULLWIDTH SOLIDUS -> '/' by NFKC
-  CHECK(dom(p, "xn--bcher-kva.example") == "xn--bcher-kva.example");    // ACE kept as given
-  CHECK(dom(p, "XN--BCHER-KVA.example") == "xn--bcher-kva.example");
+  // RFC 3490 §3.1 req. 3: an ACE label is the same label as its Unicode form (stored decoded).
+  CHECK(dom(p, "xn--bcher-kva.example") == "b\u00FCcher.example");
+  CHECK(dom(p, "XN--BCHER-KVA.example") == "b\u00FCcher.example");
+  CHECK(dom(p, "xn--bcher-kva.xn--bcher-kva") == "b\u00FCcher.b\u00FCcher");
+  CHECK(dom(p, "xn--zca.example") == "!invalid-label");                 // "ß": never the ToASCII of a label (-> "ss")
+  CHECK(dom(p, "xn--a-ecp.example") == "!invalid-label");               // not the ToASCII of its decoding
   CHECK(dom(p, "xn--abc.example") == "!invalid-label");                 // not valid Punycode of a label
   CHECK(dom(p, "\u0301a.com") == "!invalid-label");                     // leading combining mark (UTS #46)
   CHECK(dom(p, "localhost") == "localhost");                            // single label allowed
@@ -110,12 +115,21 @@ TEST_CASE("domain: IP literals (draft §3.1 address-literal)") {
   CHECK(dom(p, "[::1]") == "[::1]");
   CHECK(dom(p, "::1]") == "!invalid-label");       // no bracket: an (invalid) name, not a literal
   CHECK(dom(p, "[::]") == "[::]");
-  CHECK(dom(p, "[2001:DB8::1]") == "[2001:DB8::1]");   // kept as given
+  // Stored in the RFC 5952 §4 canonical form, so that one address is one domain.
+  CHECK(dom(p, "[2001:DB8::1]") == "[2001:db8::1]");
+  CHECK(dom(p, "[2001:0db8:0000:0000:0000:0000:0000:0001]") == "[2001:db8::1]");
+  CHECK(dom(p, "[2001:db8:0::1]") == "[2001:db8::1]");
   CHECK(dom(p, "[1:2:3:4:5:6:7:8]") == "[1:2:3:4:5:6:7:8]");
   CHECK(dom(p, "[1::8]") == "[1::8]");
-  CHECK(dom(p, "[1:2:3:4:5:6:7::]") == "[1:2:3:4:5:6:7::]");
-  CHECK(dom(p, "[::ffff:192.0.2.1]") == "[::ffff:192.0.2.1]");
-  CHECK(dom(p, "[1:2:3:4:5:6:1.2.3.4]") == "[1:2:3:4:5:6:1.2.3.4]");
+  CHECK(dom(p, "[1:2:3:4:5:6:7::]") == "[1:2:3:4:5:6:7:0]");    // §4.2.2: no "::" for one group
+  CHECK(dom(p, "[2001:db8:0:1:1:1:1:1]") == "[2001:db8:0:1:1:1:1:1]");
+  CHECK(dom(p, "[1:0:0:1:0:0:0:1]") == "[1:0:0:1::1]");          // §4.2.3: the longest run
+  CHECK(dom(p, "[1:0:0:1:1:0:0:1]") == "[1::1:1:0:0:1]");        // §4.2.3: the first of equal runs
+  CHECK(dom(p, "[1::]") == "[1::]");
+  CHECK(dom(p, "[::ffff:192.0.2.1]") == "[::ffff:192.0.2.1]");   // §5: IPv4-mapped keeps the dotted tail
+  CHECK(dom(p, "[::FFFF:c000:0201]") == "[::ffff:192.0.2.1]");
+  CHECK(dom(p, "[1:2:3:4:5:6:1.2.3.4]") == "[1:2:3:4:5:6:102:304]");
+  CHECK(dom(p, "[::1.2.3.4]") == "[::102:304]");
   for (const char* bad : {"[]", "[", "[::1", "[:1]", "[1:]", "[:::]", "[1::2::3]", "[12345::]",
                           "[1:2:3:4:5:6:7:8:9]", "[1:2:3:4:5:6:7]", "[1:2:3:4:5:6:7:8::]", "[g::]",
                           "[fe80::1%eth0]", "[::1.2.3]", "[::1.2.3.4:5]", "[1:2:3:4:5:6:7:1.2.3.4]",
@@ -201,4 +215,34 @@ TEST_CASE("domain memo: same results with and without it; keyed by mode") {
   for (int i = 0; i < 40; ++i) big += ".abcdef";
   CHECK(dom(with, big) == dom(without, big));
   CHECK(dom(with, big) == dom(without, big));
+}
+
+TEST_CASE("domain: the stored form is a fixed point (IPv6 literals, ACE and Unicode names)") {
+  preparer p;
+  std::mt19937 rng(20261125);
+  for (int i = 0; i < 3000; ++i) {
+    // Random IPv6 addresses with many zero groups, written in full.
+    std::string a = "[";
+    for (int g = 0; g < 8; ++g) {
+      const unsigned v = (rng() % 3 == 0) ? static_cast<unsigned>(rng() % 0x10000) : 0u;
+      char buf[8];
+      std::snprintf(buf, sizeof buf, g ? ":%04X" : "%x", v);
+      a += buf;
+    }
+    a += "]";
+    CAPTURE(a);
+    const auto once = prepare_domain(p, a);
+    REQUIRE(once);
+    CHECK(show(prepare_domain(p, *once)) == *once);
+    CHECK(once->find("::") == once->rfind("::"));  // at most one "::"
+  }
+  for (const char* name : {"b\u00FCcher.example", "xn--bcher-kva.example", "\u4F8B\u3048.\u30C6\u30B9\u30C8",
+                           "xn--r8jz45g.xn--zckzah", "\u0645\u062B\u0627\u0644.example"}) {
+    CAPTURE(name);
+    const auto once = prepare_domain(p, name);
+    REQUIRE(once);
+    CHECK(show(prepare_domain(p, *once)) == *once);
+  }
+  // Both spellings of a name give one domain.
+  CHECK(dom(p, "xn--r8jz45g.xn--zckzah") == dom(p, "\u4F8B\u3048.\u30C6\u30B9\u30C8"));
 }

@@ -180,6 +180,11 @@ TEST_CASE("jid: equality, ordering and hashing use the prepared form (§3.2-3.4,
   CHECK(J("\u216B@example.com") == J("xii@example.com"));
   CHECK(J("stra\u00DFe@example.com") == J("strasse@example.com"));
   CHECK(J("x@example\u3002com") == J("x@example.com"));
+  // One domain however it is spelled (RFC 3490 §3.1 req. 3; RFC 5952 §4): no second name for an account.
+  CHECK(J("x@xn--bcher-kva.example") == J("x@b\u00FCcher.example"));
+  CHECK(J("x@XN--BCHER-KVA.example/r") == J("x@B\u00DCCHER.example/r"));
+  CHECK(J("x@[2001:DB8:0::1]") == J("x@[2001:db8::1]"));
+  CHECK(J("x@[::FFFF:c000:0201]") == J("x@[::ffff:192.0.2.1]"));
   CHECK(J("juliet@example.com/Balcony") != J("juliet@example.com/balcony"));  // resource case matters
   CHECK(J("juliet@example.com") != J("juliet@example.com/r"));
   CHECK(J("a@b") < J("a@c"));

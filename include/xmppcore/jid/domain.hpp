@@ -2,7 +2,9 @@
 //
 // A domain is one of
 //  * a bracketed IPv6 literal `[2001:db8::1]` (RFC 4291 §2.2 text forms, an IPv4 tail allowed,
-//    no zone id), kept byte for byte;
+//    no zone id), stored in the RFC 5952 canonical text form (lower case, no leading zeros, the
+//    longest run of zero groups as "::", an IPv4-mapped address with a dotted tail), so that
+//    `[2001:DB8:0::1]` and `[2001:db8::1]` are one JID domain;
 //  * an IPv4 dotted quad `192.0.2.1` (four decimal octets 0-255, no leading zeros, since some
 //    resolvers read `010` as octal), kept byte for byte. Any domain made only of digits and
 //    exactly three dots is taken as an IPv4 literal and must be a valid one;
@@ -22,8 +24,11 @@
 //         (RFC 1035 §2.3.4), and the prepared UTF-8 at most 1023 bytes (draft §3.1).
 //    The stored form is the Nameprep'ed labels joined with '.', in Unicode (not ACE): two
 //    domains are equal when these forms are (draft §3.2: "apply the Nameprep profile to the
-//    labels ... before comparing"). A domain given in ACE (`xn--...`) stays in ACE; it is not
-//    decoded, so `xn--bcher-kva.example` and `bücher.example` compare unequal.
+//    labels ... before comparing"). A label given in ACE (`xn--...`) is decoded to that form
+//    (ToUnicode, then Nameprep, and ToASCII of the result must give the label back), because
+//    RFC 3490 §3.1 req. 3 makes labels with equal ToASCII forms equal: `xn--bcher-kva.example`
+//    and `bücher.example` are one domain, not two names for one account (draft §14.10).
+//
 //
 // ASCII fast path: an all-ASCII label that does not start with `xn--` is checked here without
 // ICU (STD3: [a-z0-9-], no hyphen at either end, 1-63 octets); tests/jid/domain_test.cpp checks
@@ -117,6 +122,98 @@ constexpr bool is_ipv6_literal(std::string_view s) noexcept {
   return compressed ? groups <= 7 : groups == 8;
 }
 
+/// The RFC 5952 §4 text form of a valid (is_ipv6_literal) address: lower-case hex without
+/// leading zeros, the longest run of two or more zero groups (the first on a tie) as "::", and
+/// the IPv4-mapped prefix ::ffff:0:0/96 with a dotted-quad tail (§5).
+inline void append_ipv6_canonical(std::string_view s, std::string& out) {
+  std::array<std::uint16_t, 8> g{};
+  // Parse: groups before "::" from the front, after it to the back.
+  std::array<std::uint16_t, 8> tail{};
+  int head_n = 0, tail_n = 0;
+  bool in_tail = false;
+  std::size_t i = 0;
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    in_tail = true;
+    i = 2;
+  }
+  auto hex = [](char c) -> std::uint16_t {
+    return static_cast<std::uint16_t>(is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+  };
+  while (i < s.size()) {
+    const std::size_t start = i;
+    std::uint16_t v = 0;
+    while (i < s.size() && is_hex(s[i])) v = static_cast<std::uint16_t>((v << 4) | hex(s[i++]));
+    if (i < s.size() && s[i] == '.') {  // dotted-quad tail: two groups
+      std::uint32_t q = 0, octet = 0;
+      for (std::size_t k = start; k <= s.size(); ++k) {
+        if (k == s.size() || s[k] == '.') {
+          q = (q << 8) | octet;
+          octet = 0;
+        } else {
+          octet = octet * 10 + static_cast<std::uint32_t>(s[k] - '0');
+        }
+      }
+      auto& dst = in_tail ? tail : g;
+      int& n = in_tail ? tail_n : head_n;
+      dst[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>(q >> 16);
+      dst[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>(q & 0xFFFF);
+      break;
+    }
+    (in_tail ? tail : g)[static_cast<std::size_t>(in_tail ? tail_n++ : head_n++)] = v;
+    if (i == s.size()) break;
+    ++i;  // ':'
+    if (i < s.size() && s[i] == ':') {
+      in_tail = true;
+      ++i;
+    }
+  }
+  for (int k = 0; k < tail_n; ++k) g[static_cast<std::size_t>(8 - tail_n + k)] = tail[static_cast<std::size_t>(k)];
+  // The longest run of zero groups (length >= 2), the first one on a tie (RFC 5952 §4.2.3).
+  int best = -1, best_len = 1;
+  for (int k = 0; k < 8;) {
+    if (g[static_cast<std::size_t>(k)] != 0) {
+      ++k;
+      continue;
+    }
+    int e = k;
+    while (e < 8 && g[static_cast<std::size_t>(e)] == 0) ++e;
+    if (e - k > best_len) {
+      best = k;
+      best_len = e - k;
+    }
+    k = e;
+  }
+  const bool mapped = g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && g[4] == 0 && g[5] == 0xFFFF;
+  const int hex_groups = mapped ? 6 : 8;
+  static constexpr char digits[] = "0123456789abcdef";
+  for (int k = 0; k < hex_groups;) {
+    if (k == best) {
+      out += "::";
+      k += best_len;
+      continue;
+    }
+    if (k > 0 && k != best + best_len) out += ':';
+    const std::uint16_t v = g[static_cast<std::size_t>(k)];
+    bool started = false;
+    for (int sh = 12; sh >= 0; sh -= 4) {
+      const unsigned d = (v >> sh) & 0xF;
+      if (d || started || sh == 0) {
+        out += digits[d];
+        started = true;
+      }
+    }
+    ++k;
+  }
+  if (mapped) {
+    if (out.back() != ':') out += ':';
+    for (int k = 0; k < 4; ++k) {
+      const unsigned octet = (k < 2 ? g[6] >> (8 - 8 * k) : g[7] >> (8 - 8 * (k - 2))) & 0xFF;
+      if (k) out += '.';
+      out += std::to_string(octet);
+    }
+  }
+}
+
 /// Length in bytes of an IDNA label separator starting at s[i] (RFC 3490 §3.1: U+002E, U+3002,
 /// U+FF0E, U+FF61), or 0.
 constexpr std::size_t separator_at(std::string_view s, std::size_t i) noexcept {
@@ -195,6 +292,51 @@ inline std::int32_t uts46_label(const UIDNA* idna, const UChar* label, std::int3
   return n;
 }
 
+/// ToASCII of one prepared label (as uts46_label), with the ACE form written to `ace`.
+inline bool uts46_label_ace(const UIDNA* idna, const UChar* label, std::int32_t len, std::string& ace,
+                            std::uint32_t& errors) {
+  std::array<UChar, 128> dst;
+  UIDNAInfo info = UIDNA_INFO_INITIALIZER;
+  UErrorCode st = U_ZERO_ERROR;
+  const std::int32_t n = uidna_labelToASCII(idna, label, len, dst.data(), static_cast<std::int32_t>(dst.size()), &info, &st);
+  if (U_FAILURE(st)) return false;  // includes a result longer than any valid label
+  errors |= info.errors;
+  ace.clear();
+  for (std::int32_t i = 0; i < n; ++i) {
+    if (dst[static_cast<std::size_t>(i)] >= 0x80) return false;
+    ace += static_cast<char>(dst[static_cast<std::size_t>(i)]);
+  }
+  return true;
+}
+
+/// The stored (Unicode, Nameprep'ed) form of a valid ACE label, appended to `out`; false when
+/// `ace` (lower-case ASCII, ToASCII already passed) is not the ACE form of a valid label. RFC 3490
+/// §4.2: ToUnicode decodes, and ToASCII of the result must give the label back (step 7); so
+/// every domain has exactly one stored form, whichever way it was spelled.
+inline bool append_ace_label_as_unicode(preparer& prep, std::string_view ace, bool allow_unassigned, std::string& out) {
+  const UIDNA* idna = prep.uts46();
+  if (!idna || ace.size() > max_label_octets) return false;
+  std::array<UChar, max_label_octets> in;
+  for (std::size_t i = 0; i < ace.size(); ++i) in[i] = static_cast<UChar>(static_cast<unsigned char>(ace[i]));
+  std::array<UChar, 2 * max_label_octets> dec;
+  UIDNAInfo info = UIDNA_INFO_INITIALIZER;
+  UErrorCode st = U_ZERO_ERROR;
+  const std::int32_t n = uidna_labelToUnicode(idna, in.data(), static_cast<std::int32_t>(ace.size()), dec.data(),
+                                              static_cast<std::int32_t>(dec.size()), &info, &st);
+  if (U_FAILURE(st) || info.errors) return false;
+  std::string decoded;
+  utf16_to_utf8(dec.data(), n, decoded);
+  u16_buffer buf;
+  if (!prepare_icu_utf16(prep.handle(profile::nameprep), decoded, allow_unassigned, buf)) return false;
+  if (has_separator(buf.data, buf.len)) return false;
+  std::uint32_t errors = 0;
+  std::string back;
+  if (!uts46_label_ace(idna, buf.data, buf.len, back, errors)) return false;
+  if ((errors & ~static_cast<std::uint32_t>(UIDNA_ERROR_HYPHEN_3_4)) || back != ace) return false;
+  utf16_to_utf8(buf.data, buf.len, out);
+  return true;
+}
+
 /// True for strings of ASCII digits and exactly three '.', which must be IPv4 literals.
 constexpr bool looks_like_ipv4(std::string_view s) noexcept {
   int dots = 0;
@@ -223,7 +365,9 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
     if (in.size() < 3 || in.back() != ']' || !detail::is_ipv6_literal(in.substr(1, in.size() - 2)))
       return unexpected{errc::invalid_ip_literal};
     if (in.size() > max_part_bytes) return unexpected{errc::too_long};
-    out.append(in);
+    out += '[';
+    detail::append_ipv6_canonical(in.substr(1, in.size() - 2), out);
+    out += ']';
     return {};
   }
 
@@ -315,9 +459,24 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
     }
     if (check_with_icu) {
       used_icu = true;
-      const std::int32_t n = detail::uts46_label(prep.uts46(), buf.data, buf.len, idna_errors);
+      std::uint32_t label_errors = 0;
+      const std::int32_t n = detail::uts46_label(prep.uts46(), buf.data, buf.len, label_errors);
       if (n < 0) return fail(errc::resource_failure);
       ace_octets += static_cast<std::size_t>(n);
+      idna_errors |= label_errors;
+      // An ACE label is stored decoded (see the file comment), once it passed ToASCII.
+      const std::string_view prepared_label = std::string_view(out).substr(label_mark);
+      if (!(label_errors & ~static_cast<std::uint32_t>(UIDNA_ERROR_HYPHEN_3_4)) &&
+          detail::starts_with_ace_prefix(prepared_label) && detail::is_ascii(prepared_label)) {
+        const std::string ace(prepared_label);
+        out.resize(label_mark);
+        // Not the ACE form of a valid label: an IDNA error like the others, reported (as
+        // invalid-label) after the whole name was checked, as the ASCII fast path would.
+        if (!detail::append_ace_label_as_unicode(prep, ace, allow_unassigned, out)) {
+          out.append(ace);
+          idna_errors |= UIDNA_ERROR_PUNYCODE;
+        }
+      }
     }
     if (i == name.size()) break;
     out.push_back('.');
