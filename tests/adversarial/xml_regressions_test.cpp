@@ -214,3 +214,20 @@ TEST_CASE("two limits crossed by one piece: the earlier one wins, whatever the s
   CHECK(whole.error.offset < header.size() + open.size() + 64);
   CHECK(bytes.verdict() == whole.verdict());
 }
+
+// Found by fuzz/xml_parser.cpp (tiny limits, one byte per call): a UTF-8
+// sequence starting on the element's last allowed byte was reported as
+// invalid UTF-8 when fed byte by byte (the cut sequence was decoded from the
+// bytes past the limit), but as the element limit in one buffer.
+TEST_CASE("a UTF-8 sequence across max_element_bytes is the limit's violation, whatever the split") {
+  parser_options o;
+  o.limits.max_element_bytes = 90;  // the 85-byte header fits
+  // "<m>" + 86 bytes = 89 bytes; the 90th byte (offset 174) starts a sequence (invalid: E0 87).
+  for (const std::string& tail : {std::string("\xE0\x87\x92"), std::string("\xE0\xA4\x85")}) {
+    const std::string input = header + "<m>" + std::string(86, 'a') + tail + "</m>" + close_tag;
+    const auto whole = test::run_whole(input, o);
+    const auto bytes = test::run_bytewise(input, o);
+    CHECK(whole.verdict() == "failed policy-violation @175");
+    CHECK(bytes.verdict() == whole.verdict());
+  }
+}

@@ -120,6 +120,17 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     char tmp[4];
     std::memcpy(tmp, pend_, sizeof tmp);
     const unsigned n = pend_len_;
+    // A sequence that reaches past the element's byte limit is that limit's
+    // violation, whatever its bytes turn out to be: one buffer sees the same
+    // (its input ends at the limit, so the sequence is cut there).
+    if (counting()) {
+      const std::uint64_t limit_off = elem_start_off_ + lim_.max_element_bytes;
+      if (processed_ + n > limit_off) {
+        pend_len_ = 0;
+        fail_at(stream_condition::policy_violation, "element exceeds max_element_bytes", limit_off);
+        return {used, parse_status::failed};
+      }
+    }
     if (n < need) {
       std::uint32_t cp;
       unsigned len;
