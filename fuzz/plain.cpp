@@ -1,7 +1,9 @@
 // Fuzz target: the PLAIN message parser (sasl/plain.hpp, RFC 4616 §2) and
 // the server fed the input.
 // Properties: the three fields reassemble into the input; the server succeeds
-// only for the one stored password.
+// only for the one stored password; it answers invalid-authzid exactly for a
+// malformed authzid (parser verdict) or a well-formed one it may not grant
+// (there is no authorizer), and not-authorized for every other malformed message.
 #include <xmppcore/sasl/plain.hpp>
 
 #include <cstddef>
@@ -37,6 +39,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto v = s.step(msg);
   if (v.is_success()) {
     if (!m || s.authcid() != "juliet" || !m->authzid.empty()) std::abort();
+  }
+  if (!m) {
+    const auto want = m.error() == plain_error::invalid_authzid ? xmppcore::sasl_condition::invalid_authzid
+                                                                : xmppcore::sasl_condition::not_authorized;
+    if (!v.is_failure() || v.condition != want) std::abort();
+  } else if (v.is_failure() && v.condition == xmppcore::sasl_condition::invalid_authzid && m->authzid.empty()) {
+    std::abort();
   }
   if (!s.step(msg).is_failure()) std::abort();  // one attempt per object
   return 0;

@@ -7,6 +7,7 @@
 #include <string>
 
 using namespace xmppcore::sasl;
+using namespace std::string_literals;
 
 TEST_CASE("directives: RFC 2831 §4 challenge and response parse") {
   auto c = parse_digest_md5_challenge(
@@ -161,7 +162,15 @@ TEST_CASE("directives: response semantics (duplicates, required, values)") {
   const bad cases[] = {
       {good + ",charset=utf-16", digest_md5_error::invalid_value},
       {good + ",maxbuf=0", digest_md5_error::invalid_value},
-      {good + ",authzid=\"\xc3\x28\"", digest_md5_error::invalid_value},
+      // The authzid alone at fault (not UTF-8, RFC 2831 §2.1.2; a NUL via quoted-pair).
+      {good + ",authzid=\"\xc3\x28\"", digest_md5_error::invalid_authzid},
+      {good + ",authzid=\"a\\\0b\""s, digest_md5_error::invalid_authzid},
+      {",authzid=\"\xed\xa0\x80\"," + good, digest_md5_error::invalid_authzid},  // surrogate, listed first
+      // Another fault wins, wherever it stands: invalid_authzid means the rest is well-formed.
+      {",authzid=\"\xc3\x28\"," + good + ",maxbuf=0", digest_md5_error::invalid_value},
+      {good + ",authzid=\"\xc3\x28\",authzid=\"a\"", digest_md5_error::duplicate},
+      {R"(username="u",nonce="n",cnonce="c",nc=00000001,digest-uri="x/y",authzid=")" "\xc3\x28\"",
+       digest_md5_error::missing},
       {R"(username="u",nonce="n",cnonce="c",nc=1,digest-uri="x/y",response=0123456789abcdef0123456789abcdef)",
        digest_md5_error::invalid_value},
       {R"(username="u",nonce="n",cnonce="c",nc=0000000g,digest-uri="x/y",response=0123456789abcdef0123456789abcdef)",
@@ -185,6 +194,11 @@ TEST_CASE("directives: response semantics (duplicates, required, values)") {
     REQUIRE_FALSE(r);
     CHECK(r.error() == t.e);
   }
+  // The authzid is UTF-8 even without charset=utf-8 (RFC 2831 §2.1.2); other controls than NUL pass.
+  auto z = parse_digest_md5_response(good + ",authzid=\"r\xc3\xb6meo\\\x01\"");
+  REQUIRE(z);
+  CHECK(*z->authzid == "r\xc3\xb6meo\x01");
+  CHECK(to_string(digest_md5_error::invalid_authzid) == "invalid-authzid");
   // Without charset=utf-8 the username is ISO 8859-1: any octet is allowed.
   CHECK(parse_digest_md5_response(
       "username=\"\xe9\",nonce=\"n\",cnonce=\"c\",nc=00000001,digest-uri=\"x/y\","

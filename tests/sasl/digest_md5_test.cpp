@@ -278,6 +278,10 @@ TEST_CASE("digest-md5 server: every rejection") {
       {"unknown user", [](response_builder& b) { b.username = "romeo"; }, sasl_condition::not_authorized},
       {"authzid without an authorizer entry", [](response_builder& b) { b.authzid = "romeo@example.com"; },
        sasl_condition::invalid_authzid},
+      // Draft §6.4, RFC 6120 §6.5.6: an "incorrectly formatted" authzid is invalid-authzid too.
+      {"authzid not UTF-8", [](response_builder& b) { b.authzid = "\xc3\x28"; }, sasl_condition::invalid_authzid},
+      {"authzid with a NUL (quoted-pair)", [](response_builder& b) { b.authzid = std::string("a\\\0b", 4); },
+       sasl_condition::invalid_authzid},
       {"uppercase hex response",
        [](response_builder& b) {
          const std::string secret = digest_md5_secret(b.username, b.realm, b.password);
@@ -299,6 +303,35 @@ TEST_CASE("digest-md5 server: every rejection") {
     CHECK(v.condition == m.expect);
     // Failure is final.
     CHECK(srv.step(std::string_view("")).is_failure());
+  }
+  SUBCASE("authzid: malformed or refused → invalid-authzid; wrong credentials stay not-authorized") {
+    f.authz.allowed.insert({"juliet", "romeo@example.com"});
+    struct attempt { std::string authzid, password; sasl_condition c; std::size_t lookups; };
+    const attempt attempts[] = {
+        // Malformed: refused before any credential lookup, whatever the password.
+        {"r\xf4\x90\x80\x80meo", "r0m30myr0m30", sasl_condition::invalid_authzid, 0},  // above U+10FFFF
+        {"\xc3\x28", "wrong", sasl_condition::invalid_authzid, 0},
+        // Well-formed but refused: after the response is verified.
+        {"nurse@example.com", "r0m30myr0m30", sasl_condition::invalid_authzid, 1},
+        // Wrong password: not-authorized, whether the authzid would be allowed or not.
+        {"romeo@example.com", "wrong", sasl_condition::not_authorized, 1},
+        {"nurse@example.com", "wrong", sasl_condition::not_authorized, 1},
+    };
+    for (const auto& a : attempts) {
+      CAPTURE(a.authzid);
+      CAPTURE(a.password);
+      f.store.asked.clear();
+      response_builder b;
+      b.authzid = a.authzid;
+      b.password = a.password;
+      auto v = server_verdict(f, b);
+      REQUIRE(v.is_failure());
+      CHECK(v.condition == a.c);
+      CHECK(f.store.asked.size() == a.lookups);
+    }
+    response_builder ok;
+    ok.authzid = "romeo@example.com";
+    CHECK(server_verdict(f, ok).is_challenge());
   }
   SUBCASE("a response without charset: names are ISO 8859-1, looked up as UTF-8 (RFC 2831 §2.1.2)") {
     f.store.passwords["j\xc3\xbcrgen"] = "p\xc3\xa4ss";
@@ -406,6 +439,15 @@ TEST_CASE("digest-md5 client: every rejection of a challenge") {
     o2.username = "\xe7\x94\xa8";
     digest_md5_client c2(o2, rng);
     CHECK(c2.respond(R"(nonce="n",algorithm=md5-sess)").error() == client_error::invalid_credentials);
+    // An authzid our server would call malformed is not sent (UTF-8 without NUL, as in every mechanism).
+    for (std::string bad : {std::string("\xc3\x28"), std::string("a\0b", 3)}) {
+      auto o3 = rfc_client_options();
+      o3.authzid = bad;
+      digest_md5_client c3(o3, rng);
+      auto r = c3.respond(rfc_challenge);
+      REQUIRE_FALSE(r);
+      CHECK(r.error() == client_error::invalid_credentials);
+    }
   }
   SUBCASE("without charset=utf-8 a Latin-1 name is sent as ISO 8859-1") {
     scripted_random rng;

@@ -71,11 +71,20 @@ TEST_CASE("external server: identity from the embedder, authzid checked") {
     external_server s("");
     CHECK(s.step(std::string_view("")).condition == sasl_condition::not_authorized);
   }
-  SUBCASE("malformed authzid → invalid-authzid") {
-    for (std::string bad : {"a\0b"s, "\xc3"s, std::string(4000, 'a')}) {
-      external_server s("example.net", &authz);
-      CHECK(s.step(std::string_view(bad)).condition == sasl_condition::invalid_authzid);
+  SUBCASE("malformed authzid → invalid-authzid (draft §6.4, RFC 6120 §6.5.6), with or without an identity") {
+    for (std::string bad : {"a\0b"s, "\xc3"s, "\xc0\xaf"s, "\xed\xa0\x80"s, std::string(4000, 'a')}) {
+      CAPTURE(bad);
+      for (std::string identity : {"example.net"s, ""s}) {
+        external_server s(identity, &authz);
+        auto v = s.step(std::string_view(bad));
+        REQUIRE(v.is_failure());
+        CHECK(v.condition == sasl_condition::invalid_authzid);
+        CHECK(s.step(std::string_view("")).is_failure());  // finished
+      }
     }
+    // Well-formed, but nobody was authenticated: not-authorized, even for an authzid the authorizer allows.
+    external_server none("", &authz);
+    CHECK(none.step(std::string_view("conference.example.net")).condition == sasl_condition::not_authorized);
   }
   SUBCASE("our client against our server") {
     external_client c("conference.example.net");

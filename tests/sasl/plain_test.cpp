@@ -44,8 +44,14 @@ TEST_CASE("plain: message parser (RFC 4616 §2)") {
       {"\0\0pw"s, plain_error::empty},
       {"\0tim\0"s, plain_error::empty},
       {"\0t\xffm\0pw"s, plain_error::invalid_utf8},
-      {"\xc3\0tim\0pw"s, plain_error::invalid_utf8},
       {"\0tim\0p\xed\xa0\x80"s, plain_error::invalid_utf8},  // surrogate
+      // The authzid alone at fault: invalid_authzid (RFC 4616 §2: authzid = 1*SAFE).
+      {"\xc3\0tim\0pw"s, plain_error::invalid_authzid},
+      {"a\xed\xa0\x80\0tim\0pw"s, plain_error::invalid_authzid},
+      // Another fault wins: invalid_authzid means the rest is well-formed.
+      {"\xc3\0t\xffm\0pw"s, plain_error::invalid_utf8},
+      {"\xc3\0\0pw"s, plain_error::empty},
+      {"\xc3\0tim\0pw\0"s, plain_error::syntax},
       {"\0" + std::string(5000, 'a') + "\0pw"s, plain_error::too_long},
   };
   for (const auto& t : cases) {
@@ -135,6 +141,32 @@ TEST_CASE("plain server: every rejection") {
     auto v = verdict(f, t.in);
     REQUIRE(v.is_failure());
     CHECK(v.condition == t.c);
+  }
+  SUBCASE("authzid: malformed or refused → invalid-authzid; wrong credentials stay not-authorized") {
+    // Draft §6.4, RFC 6120 §6.5.6: <invalid-authzid/> for an authzid that is
+    // "incorrectly formatted" or that the entity may not use.
+    f.authz.allowed.insert({"tim", "boss@example.com"});
+    const auto check = [&](std::string msg, sasl_condition c) {
+      CAPTURE(msg);
+      f.store.asked.clear();
+      auto v = verdict(f, msg);
+      REQUIRE(v.is_failure());
+      CHECK(v.condition == c);
+      return f.store.asked.size();
+    };
+    // Malformed (not UTF-8): refused before any credential lookup, whatever the password.
+    CHECK(check("\xc3\x28\0tim\0tanstaaftanstaaf"s, sasl_condition::invalid_authzid) == 0);
+    CHECK(check("boss\xff\0tim\0tanstaaftanstaaf"s, sasl_condition::invalid_authzid) == 0);
+    CHECK(check("\xc3\x28\0tim\0wrong"s, sasl_condition::invalid_authzid) == 0);
+    // Well-formed but refused by the authorizer: invalid-authzid after the password check.
+    CHECK(check("romeo@example.com\0tim\0tanstaaftanstaaf"s, sasl_condition::invalid_authzid) == 1);
+    // Wrong password or unknown user: not-authorized, allowed authzid or not.
+    CHECK(check("boss@example.com\0tim\0wrong"s, sasl_condition::not_authorized) == 1);
+    CHECK(check("romeo@example.com\0tim\0wrong"s, sasl_condition::not_authorized) == 1);
+    CHECK(check("boss@example.com\0tom\0tanstaaftanstaaf"s, sasl_condition::not_authorized) == 1);
+    // A malformed authcid is not an authzid problem.
+    CHECK(check("boss@example.com\0t\xffm\0tanstaaftanstaaf"s, sasl_condition::not_authorized) == 0);
+    CHECK(verdict(f, "boss@example.com\0tim\0tanstaaftanstaaf"s).is_success());
   }
   f.store.failure = sasl_condition::temporary_auth_failure;
   CHECK(verdict(f, "\0tim\0tanstaaftanstaaf"s).condition == sasl_condition::temporary_auth_failure);

@@ -8,6 +8,7 @@
 #include <xmppcore/crypto/base64.hpp>
 #include <xmppcore/sasl/detail/text.hpp>
 
+#include <algorithm>
 #include <string>
 
 using namespace xmppcore::sasl;
@@ -145,6 +146,15 @@ TEST_CASE("scram: message parsers") {
       {"n,,n=u=,r=a", scram_error::invalid_name},
       {"n,,n=\xff,r=a", scram_error::invalid_name},
       {"n,a=b=x,n=u,r=a", scram_error::invalid_authzid},
+      {"n,a=,n=u,r=a", scram_error::invalid_authzid},            // saslname = 1*(...)
+      {"n,a=\xc3\x28,n=u,r=a", scram_error::invalid_authzid},    // not UTF-8
+      {"y,a=\xed\xa0\x80,n=u,r=a", scram_error::invalid_authzid},  // surrogate
+      // Another fault wins: invalid_authzid means the authzid alone is at fault.
+      {"n,a=b=x,n=u", scram_error::syntax},
+      {"n,a=b=x,n=u,r=a,", scram_error::syntax},
+      {"n,a=b=x,m=x,n=u,r=a", scram_error::mandatory_extension},
+      {"n,a=b=x,n=\xff,r=a", scram_error::invalid_name},
+      {"n,a=b=x,n=u,r=", scram_error::invalid_nonce},
       {"n,,n=u,r=", scram_error::invalid_nonce},
       {"n,,n=u,r=a b", scram_error::invalid_nonce},
       {"n,,n=u,r=a\x7f", scram_error::invalid_nonce},
@@ -159,6 +169,7 @@ TEST_CASE("scram: message parsers") {
     CHECK(r.error() == t.e);
   }
   CHECK(parse_scram_client_first(std::string(5000, 'n')).error() == scram_error::too_long);
+  CHECK(parse_scram_client_first(std::string("n,a=a\0b,n=u,r=a", 15)).error() == scram_error::invalid_authzid);
 
   auto s = parse_scram_server_first("r=abc,s=QSXCR+Q6sek8bf92,i=4096,z=ext");
   REQUIRE(s);
@@ -336,6 +347,17 @@ TEST_CASE("scram server: every rejection") {
     CHECK(r.run().client_ok);
     CHECK(r.authzid == "");
   }
+  SUBCASE("authzid with a wrong password → not-authorized, allowed or refused") {
+    scram_run r;
+    r.f.authz.allowed.insert({"juliet", "romeo@example.com"});
+    r.co.password = "x";
+    r.co.authzid = "romeo@example.com";
+    CHECK(r.run().server_failure == sasl_condition::not_authorized);
+    r.co.authzid = "nurse@example.com";
+    CHECK(r.run().server_failure == sasl_condition::not_authorized);
+    r.co.password = "r0m30myr0m30";
+    CHECK(r.run().server_failure == sasl_condition::invalid_authzid);
+  }
   SUBCASE("gs2 'y': accepted without -PLUS, refused when -PLUS was advertised (downgrade)") {
     scram_run r;
     r.co.gs2_flag = 'y';
@@ -359,10 +381,25 @@ TEST_CASE("scram server: every rejection") {
       CHECK(v.condition == sasl_condition::not_authorized);
       CHECK(s.step(std::string_view("")).is_failure());
     }
+    // Draft §6.4, RFC 6120 §6.5.6: an "incorrectly formatted" authzid is
+    // invalid-authzid, answered before any credential lookup.
+    for (std::string cf : {std::string("n,a=bad=escape,n=juliet,r=abc"), std::string("n,a=,n=juliet,r=abc"),
+                           std::string("n,a=r\xc3\x28meo,n=juliet,r=abc"),
+                           std::string("y,a=a\0b,n=juliet,r=abc", 22)}) {
+      CAPTURE(cf);
+      f.store.asked.clear();
+      scram_sha256_server s(so, f.ctx());
+      auto v = s.step(std::string_view(cf));
+      REQUIRE(v.is_failure());
+      CHECK(v.condition == sasl_condition::invalid_authzid);
+      CHECK(f.store.asked.empty());
+      CHECK(s.step(std::string_view("")).is_failure());
+    }
+    // A message also malformed elsewhere stays not-authorized.
     scram_sha256_server s(so, f.ctx());
-    auto v = s.step(std::string_view("n,a=bad=escape,n=juliet,r=abc"));
+    auto v = s.step(std::string_view("n,a=bad=escape,n=juliet"));
     REQUIRE(v.is_failure());
-    CHECK(v.condition == sasl_condition::invalid_authzid);
+    CHECK(v.condition == sasl_condition::not_authorized);
   }
   SUBCASE("server nonce and iteration count floors") {
     scram_server_options weak;
@@ -477,6 +514,24 @@ TEST_CASE("scram client: every rejection") {
     o.password = "pencil";
     o.gs2_flag = 'p';
     CHECK(client(rng, o).initial_response().error() == client_error::invalid_credentials);
+  }
+  SUBCASE("client nonce floor: at least 16 printable characters, as the server's (RFC 5802 §5.1)") {
+    for (std::size_t asked : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{40}}) {
+      CAPTURE(asked);
+      scripted_random rng;
+      scram_client_options o;
+      o.username = "user";
+      o.password = "pencil";
+      o.nonce_length = asked;
+      auto ir = client(rng, o).initial_response();
+      REQUIRE(ir);
+      auto cf = parse_scram_client_first(**ir);
+      REQUIRE(cf);
+      CHECK(cf->nonce.size() == std::max<std::size_t>(asked, 16));
+    }
+    scram_run r;
+    r.co.nonce_length = 0;
+    CHECK(r.run().client_ok);
   }
   SUBCASE("authzid and username escaping in the gs2 header") {
     scripted_random rng;

@@ -167,8 +167,10 @@ class digest_md5_client final : public client_mechanism {
     bool auth_offered = false;
     for (const auto& q : c->qop_options) auth_offered |= (q == "auth");
     if (!auth_offered) return fail(client_error::unsupported_challenge);
+    // The authzid as every mechanism takes it: UTF-8 without NUL (our server
+    // answers anything else with <invalid-authzid/>).
     if (!detail::is_utf8(o_.username) || !detail::is_utf8(o_.password) || !detail::is_utf8(o_.authzid) ||
-        o_.username.empty())
+        o_.authzid.find('\0') != std::string::npos || o_.username.empty())
       return fail(client_error::invalid_credentials);
 
     // The realm, as UTF-8 (a Latin-1 challenge realm is converted).
@@ -316,7 +318,14 @@ class digest_md5_server final : public server_mechanism {
 
   server_step check_response(std::string_view msg) {
     auto r = parse_digest_md5_response(msg);
-    if (!r) return fail(sasl_condition::not_authorized, "malformed digest-response");
+    if (!r) {
+      // A malformed authzid is <invalid-authzid/> (draft §6.4: "incorrectly
+      // formatted"; RFC 6120 §6.5.6), as in every mechanism; anything else is
+      // not-authorized. Either way no credential is looked up.
+      if (r.error() == digest_md5_error::invalid_authzid)
+        return fail(sasl_condition::invalid_authzid, "malformed authzid");
+      return fail(sasl_condition::not_authorized, "malformed digest-response");
+    }
     // Only the nonce we issued, only once (RFC 2831 §2.1.2: nc counts from 1;
     // a fresh object per exchange means no nonce is ever reused).
     if (!crypto::constant_time_equal(r->nonce, nonce_)) return fail(sasl_condition::not_authorized, "wrong nonce");
@@ -373,6 +382,8 @@ class digest_md5_server final : public server_mechanism {
       if (ok) secret = alt_secret;  // rspauth must use the secret the client used
     }
     if (!ok) return fail(sasl_condition::not_authorized, "wrong response");
+    // Asked only once the response is verified: a refused authzid is also
+    // <invalid-authzid/> (draft §6.4: no "permissions to authorize that ID").
     if (!authzid.empty() && (!ctx_.authz || !ctx_.authz->authorize(username, authzid)))
       return fail(sasl_condition::invalid_authzid, "authzid refused");
 

@@ -37,6 +37,9 @@ enum class digest_md5_error : std::uint8_t {
   missing,            ///< a required directive is absent
   invalid_value,      ///< a directive's value is outside its grammar
   unsupported,        ///< valid, but not what we accept (algorithm, charset, qop)
+  /// A digest-response whose authzid is not UTF-8 or holds a NUL; only
+  /// reported when the rest of the response is well-formed.
+  invalid_authzid,
 };
 
 /// Name of a digest_md5_error, for logs.
@@ -50,6 +53,7 @@ constexpr std::string_view to_string(digest_md5_error e) noexcept {
     case digest_md5_error::missing: return "missing";
     case digest_md5_error::invalid_value: return "invalid-value";
     case digest_md5_error::unsupported: return "unsupported";
+    case digest_md5_error::invalid_authzid: return "invalid-authzid";
   }
   return "unknown";
 }
@@ -312,13 +316,17 @@ inline result<digest_md5_challenge, digest_md5_error> parse_digest_md5_challenge
 /// Parses and checks a digest-response: each directive at most once;
 /// username, nonce, cnonce, nc, digest-uri and response required; nc 8LHEX,
 /// response 32LHEX, qop a single token, charset only utf-8, names valid UTF-8
-/// when charset=utf-8, authzid always UTF-8 (RFC 2831 §2.1.2).
+/// when charset=utf-8, authzid always UTF-8 (RFC 2831 §2.1.2) and without NUL
+/// (a quoted-pair could carry one). A bad authzid is reported as
+/// invalid_authzid, after every other check, so that the server can answer
+/// <invalid-authzid/> exactly when the authzid alone is malformed (draft §6.4).
 inline result<digest_md5_response, digest_md5_error> parse_digest_md5_response(std::string_view msg) {
   auto ds = parse_digest_md5_directives(msg, {4096, 32});  // RFC 2831 §2.1.2: < 4096 bytes
   if (!ds) return unexpected{ds.error()};
   digest_md5_response r;
   enum { username, realm, nonce, cnonce, nc, qop, digest_uri, response, maxbuf, charset, cipher, authzid, count };
   bool seen[count] = {};
+  bool bad_authzid = false;
   static constexpr std::string_view names[count] = {"username", "realm",    "nonce",  "cnonce",
                                                     "nc",       "qop",      "digest-uri", "response",
                                                     "maxbuf",   "charset",  "cipher", "authzid"};
@@ -358,7 +366,7 @@ inline result<digest_md5_response, digest_md5_error> parse_digest_md5_response(s
         break;
       case cipher: r.cipher = std::move(v); break;
       case authzid:
-        if (!detail::is_utf8(v)) return unexpected{digest_md5_error::invalid_value};
+        bad_authzid = !detail::is_utf8(v) || v.find('\0') != std::string::npos;
         r.authzid = std::move(v);
         break;
       default: break;
@@ -370,6 +378,7 @@ inline result<digest_md5_response, digest_md5_error> parse_digest_md5_response(s
     return unexpected{digest_md5_error::invalid_value};
   if (r.utf8 && (!detail::is_utf8(r.username) || (r.realm && !detail::is_utf8(*r.realm))))
     return unexpected{digest_md5_error::invalid_value};
+  if (bad_authzid) return unexpected{digest_md5_error::invalid_authzid};
   return r;
 }
 

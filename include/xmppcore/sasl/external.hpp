@@ -53,7 +53,8 @@ class external_server final : public server_mechanism {
  public:
   /// `external_identity`: who the lower layer authenticated (for example the
   /// domain or JID from the validated certificate); empty when nobody was,
-  /// which makes every attempt fail with not-authorized. `authz` decides
+  /// which makes every attempt fail with not-authorized (but a malformed
+  /// authzid is invalid-authzid, as in every mechanism). `authz` decides
   /// non-empty authzids (null: refused).
   explicit external_server(std::string external_identity, authorizer* authz = nullptr)
       : identity_(std::move(external_identity)), authz_(authz) {}
@@ -69,9 +70,12 @@ class external_server final : public server_mechanism {
     done_ = true;
     const std::string_view authzid = *response;
     // RFC 4422 App. A.1: message = [authz-id], UTF-8, at most 1023 octets of JID here.
+    // The message is the authzid, so a malformed one is <invalid-authzid/>
+    // (draft §6.4: "incorrectly formatted"; RFC 6120 §6.5.6), as in every mechanism.
     if (authzid.size() > 3071 || !detail::is_utf8(authzid) || authzid.find('\0') != std::string_view::npos)
       return server_step::failure(sasl_condition::invalid_authzid, "malformed authzid");
     if (identity_.empty()) return server_step::failure(sasl_condition::not_authorized, "no external identity");
+    // A refused authzid is also <invalid-authzid/> (draft §6.4: no "permissions to authorize that ID").
     if (!authzid.empty() && authzid != identity_ && (!authz_ || !authz_->authorize(identity_, authzid)))
       return server_step::failure(sasl_condition::invalid_authzid, "authzid refused");
     authcid_ = identity_;

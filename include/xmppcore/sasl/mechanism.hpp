@@ -226,8 +226,13 @@ class credential_store {
 
 /// Authorization decisions, implemented by the embedder: may the entity that
 /// authenticated as `authcid` act as `authzid`? Only asked for a non-empty
-/// authzid; an empty one means the default identity. Without an authorizer
-/// every non-empty authzid is refused with invalid-authzid (draft §6.4).
+/// authzid, and only after the credentials are verified; an empty one means
+/// the default identity. The mechanisms check the authzid's encoding (UTF-8,
+/// no NUL, the mechanism's own syntax) before asking; whether it is a valid
+/// JID is the authorizer's call. Answer false both for an authzid that is
+/// incorrectly formatted and for one `authcid` may not use: both are
+/// <invalid-authzid/> (draft §6.4, RFC 6120 §6.5.6), in every mechanism, as is
+/// every non-empty authzid when there is no authorizer.
 class authorizer {
  public:
   virtual ~authorizer() = default;

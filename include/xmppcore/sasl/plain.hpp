@@ -35,6 +35,9 @@ enum class plain_error : std::uint8_t {
   syntax,        ///< not exactly two NULs
   invalid_utf8,  ///< a field is not UTF-8 (RFC 4616 §2: UTF8-SAFE)
   empty,         ///< empty authcid or password (RFC 4616 §2: 1*SAFE)
+  /// The authzid is not UTF-8 (RFC 4616 §2: authzid = 1*SAFE); only reported
+  /// when the rest of the message is well-formed.
+  invalid_authzid,
 };
 
 /// The three fields of a PLAIN message, as sent (not yet prepared).
@@ -55,9 +58,12 @@ inline result<plain_message, plain_error> parse_plain_message(std::string_view m
     return unexpected{plain_error::syntax};
   plain_message m{std::string(msg.substr(0, a)), std::string(msg.substr(a + 1, b - a - 1)),
                   std::string(msg.substr(b + 1))};
-  if (!detail::is_utf8(m.authzid) || !detail::is_utf8(m.authcid) || !detail::is_utf8(m.password))
-    return unexpected{plain_error::invalid_utf8};
+  if (!detail::is_utf8(m.authcid) || !detail::is_utf8(m.password)) return unexpected{plain_error::invalid_utf8};
   if (m.authcid.empty() || m.password.empty()) return unexpected{plain_error::empty};
+  // Last, so that the server can answer <invalid-authzid/> for a message that
+  // is malformed in its authzid only (draft §6.4, RFC 6120 §6.5.6). The form
+  // of a valid authzid (a JID) is the application's (RFC 4616 §2): the authorizer's.
+  if (!detail::is_utf8(m.authzid)) return unexpected{plain_error::invalid_authzid};
   return m;
 }
 
@@ -129,7 +135,14 @@ class plain_server final : public server_mechanism {
   server_step verify(std::string_view msg) {
     if (!ctx_.credentials) return server_step::failure(sasl_condition::temporary_auth_failure, "no credential store");
     auto m = parse_plain_message(msg);
-    if (!m) return server_step::failure(sasl_condition::not_authorized, "malformed PLAIN message");
+    if (!m) {
+      // A malformed authzid is <invalid-authzid/> (draft §6.4: "incorrectly
+      // formatted"; RFC 6120 §6.5.6), as in every mechanism; anything else is
+      // not-authorized. Either way no credential is looked up.
+      if (m.error() == plain_error::invalid_authzid)
+        return server_step::failure(sasl_condition::invalid_authzid, "malformed authzid");
+      return server_step::failure(sasl_condition::not_authorized, "malformed PLAIN message");
+    }
     auto user = jid::saslprep(m->authcid, true);
     auto pass = jid::saslprep(m->password, true);
     if (!user || !pass) return server_step::failure(sasl_condition::not_authorized, "SASLprep failed");
@@ -153,6 +166,8 @@ class plain_server final : public server_mechanism {
     }
     if (!known) return server_step::failure(sasl_condition::not_authorized, "unknown user");
     if (!ok) return server_step::failure(sasl_condition::not_authorized, "wrong password");
+    // Asked only once the credentials are verified: a refused authzid is
+    // also <invalid-authzid/> (draft §6.4: no "permissions to authorize that ID").
     if (!m->authzid.empty() && (!ctx_.authz || !ctx_.authz->authorize(*user, m->authzid)))
       return server_step::failure(sasl_condition::invalid_authzid, "authzid refused");
     authcid_ = std::move(*user);

@@ -50,7 +50,7 @@ enum class scram_error : std::uint8_t {
   too_long,            ///< over the size limit
   syntax,              ///< attributes missing, out of order or malformed
   invalid_name,        ///< saslname with a bad "=" escape, NUL or invalid UTF-8
-  invalid_authzid,     ///< the gs2 header's a= saslname is malformed
+  invalid_authzid,     ///< the gs2 header's a= saslname is malformed (the rest being well-formed)
   invalid_nonce,       ///< empty, or a character outside `printable`
   invalid_base64,      ///< salt, channel binding or proof is not strict base64
   invalid_iterations,  ///< not a positive decimal number below 2^32
@@ -211,13 +211,19 @@ inline result<scram_client_first, scram_error> parse_scram_client_first(std::str
   } else {
     return unexpected{scram_error::syntax};
   }
-  // [ authzid ] ","   with authzid = "a=" saslname
+  // [ authzid ] ","   with authzid = "a=" saslname. A malformed one is
+  // reported after every other check, so that invalid_authzid (the server's
+  // <invalid-authzid/>, draft §6.4) means the authzid alone is at fault.
+  bool bad_authzid = false;
   if (msg.substr(i).starts_with("a=")) {
     const auto c = msg.find(',', i);
     if (c == std::string_view::npos) return unexpected{scram_error::syntax};
     auto a = detail::scram_unescape(msg.substr(i + 2, c - i - 2));
-    if (!a) return unexpected{scram_error::invalid_authzid};
-    m.authzid = std::move(*a);
+    if (a) {
+      m.authzid = std::move(*a);
+    } else {
+      bad_authzid = true;
+    }
     i = c;
   }
   if (i >= msg.size() || msg[i] != ',') return unexpected{scram_error::syntax};
@@ -236,6 +242,7 @@ inline result<scram_client_first, scram_error> parse_scram_client_first(std::str
   if (!detail::scram_printable(*nonce)) return unexpected{scram_error::invalid_nonce};
   m.nonce.assign(*nonce);
   if (!r.skip_extensions()) return unexpected{scram_error::syntax};
+  if (bad_authzid) return unexpected{scram_error::invalid_authzid};
   return m;
 }
 
@@ -357,7 +364,9 @@ struct scram_client_options {
   std::string authzid;                   ///< sent only if it differs from the default (draft §6.1 rule 7)
   std::string domain;                    ///< to recognise authzid == username@domain as the default
   char gs2_flag = 'n';                   ///< 'n': no channel binding support; 'y': supported but not offered
-  std::size_t nonce_length = 24;         ///< printable characters (~6.5 bits each)
+  /// Printable characters (~6.5 bits each); at least 16 are used, as by the
+  /// server: RFC 5802 §5.1 wants a non-empty, random nonce.
+  std::size_t nonce_length = 24;
   std::uint32_t min_iterations = 4096;   ///< refuse weaker (RFC 7677 §4: at least 4096)
   std::uint32_t max_iterations = 1000000;  ///< refuse costlier (a hostile server cannot burn our CPU)
 };
@@ -366,7 +375,11 @@ struct scram_client_options {
 template <class Hash>
 class scram_client final : public client_mechanism {
  public:
-  scram_client(scram_client_options o, random_source& rng) : o_(std::move(o)), rng_(rng) {}
+  scram_client(scram_client_options o, random_source& rng) : o_(std::move(o)), rng_(rng) {
+    // RFC 5802 §5.1: "r=" is a non-empty printable string that must carry
+    // enough randomness to be unpredictable; the server's floor (~104 bits).
+    if (o_.nonce_length < 16) o_.nonce_length = 16;
+  }
   std::string_view name() const noexcept override { return scram_traits<Hash>::name; }
 
   result<std::optional<std::string>, client_error> initial_response() override {
@@ -519,9 +532,11 @@ class scram_server final : public server_mechanism {
     if (!ctx_.random || !ctx_.credentials) return fail(sasl_condition::temporary_auth_failure, "server not configured");
     auto m = parse_scram_client_first(msg);
     if (!m) {
-      return fail(m.error() == scram_error::invalid_authzid ? sasl_condition::invalid_authzid  // draft §6.4
-                                                            : sasl_condition::not_authorized,
-                  "malformed client-first-message");
+      // A malformed authzid is <invalid-authzid/> (draft §6.4: "incorrectly
+      // formatted"; RFC 6120 §6.5.6), as in every mechanism; anything else is
+      // not-authorized.
+      if (m.error() == scram_error::invalid_authzid) return fail(sasl_condition::invalid_authzid, "malformed authzid");
+      return fail(sasl_condition::not_authorized, "malformed client-first-message");
     }
     if (m->cbind_flag == 'p') return fail(sasl_condition::not_authorized, "channel binding not supported");
     if (m->cbind_flag == 'y' && o_.plus_advertised)
@@ -576,6 +591,8 @@ class scram_server final : public server_mechanism {
     const auto stored = Hash::hash(std::span<const std::byte>(key));
     const bool ok = crypto::constant_time_equal(detail::as_sv(stored), creds_.stored_key);
     if (!ok || !known_) return fail(sasl_condition::not_authorized, "wrong proof");
+    // Asked only once the proof is verified: a refused authzid is also
+    // <invalid-authzid/> (draft §6.4: no "permissions to authorize that ID").
     if (!authzid_req_.empty() && (!ctx_.authz || !ctx_.authz->authorize(username_, authzid_req_)))
       return fail(sasl_condition::invalid_authzid, "authzid refused");
     authcid_ = username_;
