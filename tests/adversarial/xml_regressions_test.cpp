@@ -231,3 +231,26 @@ TEST_CASE("a UTF-8 sequence across max_element_bytes is the limit's violation, w
     CHECK(bytes.verdict() == whole.verdict());
   }
 }
+
+// Found by fuzz/xml_parser.cpp (tiny limits, one byte per call): a PI target
+// (and an end-tag name) is scanned into a scratch buffer that max_buffered_bytes
+// does not count, but the check still added the current piece of the name, so
+// a whole buffer could fail the buffered limit where a byte-at-a-time feed did
+// not. Every buffered limit around the tag must give one verdict for all splits.
+TEST_CASE("names in scratch buffers: the verdict does not depend on the split, for any max_buffered_bytes") {
+  // The long namespace makes the element hold more than the header did, so
+  // some limits fail only inside the element, at the PI target or end tag.
+  const std::string input =
+      header + "<m xmlns='urn:a-long-namespace-name-so-that-the-element-holds-many-bytes'><?target x?><n></n  ></m>" +
+      close_tag;
+  for (std::uint32_t maxbuf = 60; maxbuf <= 320; ++maxbuf) {
+    parser_options o = ignoring();
+    o.limits.max_buffered_bytes = maxbuf;
+    CAPTURE(maxbuf);
+    const auto whole = test::run_whole(input, o);
+    CHECK(test::run_bytewise(input, o).verdict() == whole.verdict());
+    std::vector<std::size_t> every7;
+    for (std::size_t i = 7; i < input.size(); i += 7) every7.push_back(i);
+    CHECK(test::run_split(input, every7, o).verdict() == whole.verdict());
+  }
+}

@@ -207,10 +207,21 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
   const char* s = p;
   // An error further into the name than max_name_bytes allows is reported as
   // the limit, at the first byte over it: what a byte-at-a-time feed sees.
+  // Names scanned into the arena or open_names_ count toward max_buffered_bytes
+  // (held()); the end-tag and PI-target scratch buffers do not (they are bounded
+  // by max_name_bytes alone), so only the name limit applies to them, or the
+  // verdict would depend on how the name was split.
+  const bool counted = static_cast<const void*>(&out) == static_cast<const void*>(&open_names_) ||
+                       static_cast<const void*>(&out) == static_cast<const void*>(&st_.buf);
+  auto fits = [&] {
+    const std::size_t cur = out.size() - name_start, n = static_cast<std::size_t>(p - s);
+    if (counted) return grow(cur, n, lim_.max_name_bytes, "name exceeds max_name_bytes", s, true);
+    if (cur + n <= lim_.max_name_bytes) return true;
+    return fail(stream_condition::policy_violation, "name exceeds max_name_bytes",
+                s + (lim_.max_name_bytes >= cur ? lim_.max_name_bytes - cur : 0));
+  };
   auto bad = [&](std::string_view why) {
-    if (!grow(out.size() - name_start, static_cast<std::size_t>(p - s), lim_.max_name_bytes,
-              "name exceeds max_name_bytes", s, true))
-      return false;
+    if (!fits()) return false;
     return not_wf(why, p);
   };
   while (p < end) {
@@ -261,9 +272,7 @@ inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, st
     }
     p += len;
   }
-  if (!grow(out.size() - name_start, static_cast<std::size_t>(p - s), lim_.max_name_bytes,
-            "name exceeds max_name_bytes", s, true))
-    return false;
+  if (!fits()) return false;
   out.append(s, static_cast<std::size_t>(p - s));
   return true;
 }
