@@ -338,10 +338,15 @@ class push_parser {
   // buffered budget, before anything is allocated. For a plain copy of input
   // bytes starting at `at`, the error offset is the first byte over the limit,
   // so the verdict is the same for every split of the input.
+  // Whether growing by n bytes keeps a count `cur` within `max` and what the
+  // parser holds within max_buffered_bytes (grow() without the verdict).
+  bool fits(std::size_t cur, std::size_t n, std::size_t max) const noexcept {
+    return cur + n <= max && held() + n <= lim_.max_buffered_bytes;
+  }
   bool grow(std::size_t cur, std::size_t n, std::size_t max, std::string_view why, const char* at, bool plain) {
+    if (fits(cur, n, max)) return true;
     const std::size_t h = held(), max_held = lim_.max_buffered_bytes;
     const bool over = cur + n > max, over_held = h + n > max_held;
-    if (!over && !over_held) return true;
     // For plain bytes, each limit is exceeded at its own first byte; the
     // earlier one is reported (a byte-at-a-time feed meets it first). On a
     // tie the specific limit wins, as it is checked first byte by byte.
@@ -366,8 +371,11 @@ class push_parser {
     name_colon_ = 0;
     name_no_colon_ = false;
   }
+  // Whether the buffer a name is scanned into counts toward max_buffered_bytes.
+  enum class name_buffer : bool { scratch, held };
   template <class Out>
-  bool scan_name(const char*& p, const char* end, Out& out, std::size_t name_start, bool& need_more);
+  bool scan_name(const char*& p, const char* end, Out& out, std::size_t name_start, name_buffer where,
+                 bool& need_more);
 
   // namespaces
   const scope_rec* lookup(std::string_view prefix) const noexcept {

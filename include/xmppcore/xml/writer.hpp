@@ -333,9 +333,10 @@ class writer {
         ++p;
         continue;
       }
-      std::uint32_t cp;
       unsigned len;
-      if (detail::decode_utf8(p, e, cp, len) != detail::utf8_status::ok || !detail::is_char_nonascii(cp)) return false;
+      if (detail::xml_char_at(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(e), len) !=
+          detail::char_status::ok)
+        return false;
       p += len;
     }
     flush(p);

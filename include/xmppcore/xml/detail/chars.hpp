@@ -191,4 +191,26 @@ inline unsigned encode_utf8(std::uint32_t cp, char* out) noexcept {
   return 4;
 }
 
+/// Result of checking one non-ASCII character in the input.
+enum class char_status : std::uint8_t { ok, need_more, invalid_utf8, not_a_char };
+
+/// The sequence at p (a byte >= 0x80, p < end) as an XML Char (XML §2.2 [2]):
+/// ok with its length, need_more when the input ends inside a valid prefix,
+/// else why it is refused. The one check every scanner of the parser and the
+/// writer shares.
+inline char_status xml_char_at(const char* p, const char* end, unsigned& len) noexcept {
+  std::uint32_t cp;
+  switch (decode_utf8(reinterpret_cast<const unsigned char*>(p), reinterpret_cast<const unsigned char*>(end), cp, len)) {
+    case utf8_status::ok: return is_char_nonascii(cp) ? char_status::ok : char_status::not_a_char;
+    case utf8_status::need_more: return char_status::need_more;
+    case utf8_status::invalid: break;
+  }
+  return char_status::invalid_utf8;
+}
+
+/// The parser's wording of a refused character.
+constexpr std::string_view char_error(char_status s) noexcept {
+  return s == char_status::invalid_utf8 ? "invalid UTF-8" : "character not allowed in XML";
+}
+
 }  // namespace xmppcore::xml::detail

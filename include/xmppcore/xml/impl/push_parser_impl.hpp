@@ -187,15 +187,12 @@ inline bool push_parser::scan_char(const char*& p, const char* end, bool& need_m
     ++p;
     return true;
   }
-  std::uint32_t cp;
-  const auto r = detail::decode_utf8(reinterpret_cast<const unsigned char*>(p),
-                                     reinterpret_cast<const unsigned char*>(end), cp, len);
-  if (r == detail::utf8_status::need_more) {
+  const auto r = detail::xml_char_at(p, end, len);
+  if (r == detail::char_status::need_more) {
     need_more = true;
     return true;
   }
-  if (r == detail::utf8_status::invalid) return not_wf("invalid UTF-8", p);
-  if (!detail::is_char_nonascii(cp)) return not_wf("character not allowed in XML", p);
+  if (r != detail::char_status::ok) return not_wf(detail::char_error(r), p);
   std::memcpy(out, p, len);
   p += len;
   return true;
@@ -203,19 +200,17 @@ inline bool push_parser::scan_char(const char*& p, const char* end, bool& need_m
 
 template <class Out>
 inline bool push_parser::scan_name(const char*& p, const char* end, Out& out, std::size_t name_start,
-                                   bool& need_more) {
+                                   name_buffer where, bool& need_more) {
   const char* s = p;
   // An error further into the name than max_name_bytes allows is reported as
   // the limit, at the first byte over it: what a byte-at-a-time feed sees.
-  // Names scanned into the arena or open_names_ count toward max_buffered_bytes
+  // Names kept in the arena or open_names_ count toward max_buffered_bytes
   // (held()); the end-tag and PI-target scratch buffers do not (they are bounded
   // by max_name_bytes alone), so only the name limit applies to them, or the
   // verdict would depend on how the name was split.
-  const bool counted = static_cast<const void*>(&out) == static_cast<const void*>(&open_names_) ||
-                       static_cast<const void*>(&out) == static_cast<const void*>(&st_.buf);
   auto fits = [&] {
     const std::size_t cur = out.size() - name_start, n = static_cast<std::size_t>(p - s);
-    if (counted) return grow(cur, n, lim_.max_name_bytes, "name exceeds max_name_bytes", s, true);
+    if (where == name_buffer::held) return grow(cur, n, lim_.max_name_bytes, "name exceeds max_name_bytes", s, true);
     if (cur + n <= lim_.max_name_bytes) return true;
     return fail(stream_condition::policy_violation, "name exceeds max_name_bytes",
                 s + (lim_.max_name_bytes >= cur ? lim_.max_name_bytes - cur : 0));
@@ -291,7 +286,7 @@ inline std::uint32_t push_parser::add_node(const detail::node_rec& rec, std::uin
 }
 
 inline bool push_parser::append_text(const char* s, std::size_t n, const char* at, bool plain) {
-  if (text_bytes_ + n > lim_.max_text_bytes || held() + n > lim_.max_buffered_bytes) {
+  if (!fits(text_bytes_, n, lim_.max_text_bytes)) {
     // In events mode text is delivered as it arrives, so the characters of a
     // run that still fit must be delivered before the failure, whatever the
     // split of the input: a byte-at-a-time feed would have queued them.
@@ -387,21 +382,19 @@ inline const char* push_parser::scan_text(const char* p, const char* end, bool& 
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
-      std::uint32_t cp;
       unsigned len;
-      const auto r = detail::decode_utf8(reinterpret_cast<const unsigned char*>(p),
-                                         reinterpret_cast<const unsigned char*>(end), cp, len);
-      if (r == detail::utf8_status::ok && detail::is_char_nonascii(cp)) {
+      const auto r = detail::xml_char_at(p, end, len);
+      if (r == detail::char_status::ok) {
         p += len;
         continue;
       }
-      if (r == detail::utf8_status::need_more) {
+      if (r == detail::char_status::need_more) {
         cut = true;
         break;
       }
       // Text before the error is reported first, as a smaller chunk would have.
       if (p != s && !append_text(s, static_cast<std::size_t>(p - s), s, true)) return p;
-      not_wf(r == detail::utf8_status::invalid ? "invalid UTF-8" : "character not allowed in XML", p);
+      not_wf(detail::char_error(r), p);
       return p;
     }
     if (c == '\n' || c == '\t') {
@@ -476,15 +469,13 @@ inline const char* push_parser::scan_attr_value(const char* p, const char* end, 
       if (p == end) break;
       const auto c = static_cast<unsigned char>(*p);
       if (c >= 0x80) {
-        std::uint32_t cp;
         unsigned len;
-        const auto r = detail::decode_utf8(reinterpret_cast<const unsigned char*>(p),
-                                           reinterpret_cast<const unsigned char*>(end), cp, len);
-        if (r == detail::utf8_status::ok && detail::is_char_nonascii(cp)) {
+        const auto r = detail::xml_char_at(p, end, len);
+        if (r == detail::char_status::ok) {
           p += len;
           continue;
         }
-        if (r == detail::utf8_status::need_more) {
+        if (r == detail::char_status::need_more) {
           cut = true;
           break;
         }
@@ -492,7 +483,7 @@ inline const char* push_parser::scan_attr_value(const char* p, const char* end, 
         if (p != s && !grow(arena_rel() - a.value.off, static_cast<std::size_t>(p - s), lim_.max_attribute_bytes,
                             "attribute value exceeds max_attribute_bytes", s, true))
           return p;
-        not_wf(r == detail::utf8_status::invalid ? "invalid UTF-8" : "character not allowed in XML", p);
+        not_wf(detail::char_error(r), p);
         return p;
       }
       if ((c == '"' || c == '\'') && c != static_cast<unsigned char>(quote_)) {
@@ -703,7 +694,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         break;
       }
       case st::stag_name: {
-        if (!scan_name(p, end, open_names_, tag_name_start_, need_more)) return p;
+        if (!scan_name(p, end, open_names_, tag_name_start_, name_buffer::held, need_more)) return p;
         if (need_more || p == end) break;
         if (name_need_start_) {
           not_wf("a name cannot end with ':'", p);
@@ -753,7 +744,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
       }
       case st::attr_name: {
         auto& a = raw_attrs_.back();
-        if (!scan_name(p, end, st_.buf, cur_.buf + a.qname.off, need_more)) return p;
+        if (!scan_name(p, end, st_.buf, cur_.buf + a.qname.off, name_buffer::held, need_more)) return p;
         if (need_more || p == end) break;
         if (name_need_start_) {
           not_wf("a name cannot end with ':'", p);
@@ -827,7 +818,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         break;
       }
       case st::etag_name: {
-        if (!scan_name(p, end, etag_, 0, need_more)) return p;
+        if (!scan_name(p, end, etag_, 0, name_buffer::scratch, need_more)) return p;
         if (need_more || p == end) break;
         if (name_need_start_) {
           not_wf("a name cannot end with ':'", p);
@@ -1021,7 +1012,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
       case st::pi_target: {
         // XML §2.6 [16]-[17]: PITarget is a Name other than [Xx][Mm][Ll],
         // followed by white space or "?>". (Only with the ignore policy.)
-        if (!scan_name(p, end, decl_, 0, need_more)) return p;
+        if (!scan_name(p, end, decl_, 0, name_buffer::scratch, need_more)) return p;
         if (need_more || p == end) break;
         if (decl_.empty()) {
           not_wf("processing instruction without a target", p);
@@ -1130,7 +1121,7 @@ inline const char* push_parser::fast_start_tag(const char* p, const char* end) {
   const char* q = qname(p, colon);
   if (!q) return undo();
   auto n = static_cast<std::size_t>(q - p);
-  if (n > lim_.max_name_bytes || held() + n > lim_.max_buffered_bytes) return undo();
+  if (!fits(0, n, lim_.max_name_bytes)) return undo();
   open_names_.append(p, n);
   opens_.push_back({tag_name_start_, static_cast<std::uint32_t>(n), colon, 0, static_cast<std::uint32_t>(scope_.size()),
                     static_cast<std::uint32_t>(scope_chars_.size())});
@@ -1154,7 +1145,7 @@ inline const char* push_parser::fast_start_tag(const char* p, const char* end) {
     q = qname(after, colon);
     if (!q) return undo();
     n = static_cast<std::size_t>(q - after);
-    if (n > lim_.max_name_bytes || held() + n > lim_.max_buffered_bytes) return undo();
+    if (!fits(0, n, lim_.max_name_bytes)) return undo();
     raw_attr a{{arena_rel(), static_cast<std::uint32_t>(n)}, colon, {}};
     st_.buf.append(after, n);
     // = and the opening quote
@@ -1174,16 +1165,12 @@ inline const char* push_parser::fast_start_tag(const char* p, const char* end) {
         continue;
       }
       if (c < 0x80) return undo();  // '&', '<', a line end or TAB, a control character
-      std::uint32_t cp;
       unsigned len;
-      if (detail::decode_utf8(reinterpret_cast<const unsigned char*>(q), reinterpret_cast<const unsigned char*>(end), cp,
-                              len) != detail::utf8_status::ok ||
-          !detail::is_char_nonascii(cp))
-        return undo();
+      if (detail::xml_char_at(q, end, len) != detail::char_status::ok) return undo();
       q += len;
     }
     n = static_cast<std::size_t>(q - v);
-    if (n > lim_.max_attribute_bytes || held() + n > lim_.max_buffered_bytes) return undo();
+    if (!fits(0, n, lim_.max_attribute_bytes)) return undo();
     a.value = {arena_rel(), static_cast<std::uint32_t>(n)};
     st_.buf.append(v, n);
     raw_attrs_.push_back(a);
@@ -1565,11 +1552,10 @@ inline bool push_parser::parse_xmldecl(const char* p) {
         ++i;
         continue;
       }
-      std::uint32_t cp;
       unsigned len;
-      const auto* u = reinterpret_cast<const unsigned char*>(d.data());
-      if (detail::decode_utf8(u + i, u + d.size(), cp, len) != detail::utf8_status::ok || !detail::is_char_nonascii(cp))
-        return fail_at(stream_condition::xml_not_well_formed, "invalid UTF-8 or character not allowed in XML", lt_off_ + 2 + i);
+      const auto r = detail::xml_char_at(d.data() + i, d.data() + d.size(), len);
+      if (r != detail::char_status::ok)
+        return fail_at(stream_condition::xml_not_well_formed, detail::char_error(r), lt_off_ + 2 + i);
       i += len;
     }
     state_ = st::prolog;
