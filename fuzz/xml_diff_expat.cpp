@@ -29,6 +29,8 @@
 //    expat accepts any 1.x there.
 #include <xmppcore/xml/push_parser.hpp>
 
+#include "../tests/support/expat_names.hpp"
+
 #include <expat.h>
 
 #include <algorithm>
@@ -38,7 +40,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 using namespace xmppcore;
 using namespace xmppcore::xml;
@@ -92,50 +93,6 @@ our_verdict run_ours(std::string_view s, restricted_xml_policy policy) {
   v.status = r.status == parse_status::ok ? p.receive_eof() : r.status;
   v.error = p.error();
   return v;
-}
-
-// ------------------------------------------------------------ name tables --
-
-bool expat_accepts(const std::string& doc) { return run_expat(doc, true).ok; }
-
-std::string utf8(std::uint32_t cp) {
-  char b[4];
-  const unsigned n = xml::detail::encode_utf8(cp, b);
-  return std::string(b, n);
-}
-
-// Whether expat and we classify this non-ASCII code point differently as a
-// name start character or a name character.
-bool table_divergent(std::uint32_t cp) {
-  static std::unordered_map<std::uint32_t, bool> cache;
-  const auto it = cache.find(cp);
-  if (it != cache.end()) return it->second;
-  const std::string c = utf8(cp);
-  const bool ex_start = expat_accepts("<" + c + "/>");
-  const bool ex_name = expat_accepts("<a" + c + "/>");
-  const bool div = ex_start != xml::detail::is_name_start_nonascii(cp) || ex_name != xml::detail::is_name_nonascii(cp);
-  cache.emplace(cp, div);
-  return div;
-}
-
-bool has_divergent_name_char(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    std::uint32_t cp;
-    unsigned len;
-    if (xml::detail::decode_utf8(p, end, cp, len) != xml::detail::utf8_status::ok) {
-      ++p;
-      continue;
-    }
-    if (xml::detail::is_char_nonascii(cp) && table_divergent(cp)) return true;
-    p += len;
-  }
-  return false;
 }
 
 // ------------------------------------------------------------- exceptions --
@@ -197,7 +154,7 @@ const std::string_view close_tag = "</stream:stream>";
 // class), else what disagrees; fills o and e for the report.
 const char* compare(std::string_view in, restricted_xml_policy policy, our_verdict& o, expat_verdict& e) {
   o = run_ours(in, policy);
-  if (has_divergent_name_char(in)) return nullptr;  // exception class: name tables
+  if (xmppcore::test::has_expat_divergent_char(in)) return nullptr;  // exception class: name tables
   if (o.status == parse_status::closed) {
     e = run_expat(in.substr(0, o.consumed), true);
     return e.ok ? nullptr : "we accept a document expat rejects";

@@ -8,15 +8,11 @@
 
 using namespace xmppcore;
 using namespace xmppcore::stanza;
+using stanza_test::view;
 using stanza_test::canonical;
 using stanza_test::parse_doc;
 
 namespace {
-stanza_view view(const xml::document& d) {
-  auto s = stanza_view::from(d.root());
-  REQUIRE(s.has_value());
-  return *s;
-}
 
 // draft §7, verbatim (white space as printed; no ERRATA correction applies to these).
 constexpr const char* bind_1 = R"(<iq type='set' id='bind_1'>

@@ -9,14 +9,10 @@
 
 using namespace xmppcore;
 using namespace xmppcore::stanza;
+using stanza_test::view;
 using stanza_test::parse_doc;
 
 namespace {
-stanza_view view(const xml::document& d) {
-  auto s = stanza_view::from(d.root());
-  REQUIRE(s.has_value());
-  return *s;
-}
 
 struct fake_directory final : resource_directory {
   std::set<std::string> full;  // connected full JIDs

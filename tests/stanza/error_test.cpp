@@ -9,15 +9,8 @@
 
 using namespace xmppcore;
 using namespace xmppcore::stanza;
+using stanza_test::view;
 using stanza_test::parse_doc;
-
-namespace {
-stanza_view view(const xml::document& d) {
-  auto s = stanza_view::from(d.root());
-  REQUIRE(s.has_value());
-  return *s;
-}
-}  // namespace
 
 // Typed from the text of draft §9.3.3 ("the associated error type SHOULD be ..."), one line per
 // bullet, as wire strings, so that neither side comes from the code under test.

@@ -8,15 +8,11 @@
 
 using namespace xmppcore;
 using namespace xmppcore::stanza;
+using stanza_test::view;
 using stanza_test::canonical;
 using stanza_test::parse_doc;
 
 namespace {
-stanza_view view(const xml::document& d) {
-  auto s = stanza_view::from(d.root());
-  REQUIRE(s.has_value());
-  return *s;
-}
 constexpr std::string_view stanzas_ns = "urn:ietf:params:xml:ns:xmpp-stanzas";
 }  // namespace
 

@@ -9,15 +9,8 @@
 
 using namespace xmppcore;
 using namespace xmppcore::stanza;
+using stanza_test::view;
 using stanza_test::parse_doc;
-
-namespace {
-stanza_view view(const xml::document& d) {
-  auto s = stanza_view::from(d.root());
-  REQUIRE(s.has_value());
-  return *s;
-}
-}  // namespace
 
 TEST_CASE("stanza view: the three kinds in both content namespaces (draft §9)") {
   struct row {

@@ -3,6 +3,7 @@
 // space-only text dropped), to compare what we build with the spec's pretty-printed examples.
 #pragma once
 
+#include <xmppcore/stanza/stanza.hpp>
 #include <xmppcore/xml/document.hpp>
 
 #include <doctest/doctest.h>
@@ -19,6 +20,13 @@ inline xmppcore::xml::document parse_doc(std::string_view xml, std::string_view 
   auto d = xmppcore::xml::document::parse(xml, content_ns);
   if (!d) FAIL("does not parse: " << xml << " (" << d.error().reason << " at " << d.error().offset << ")");
   return std::move(*d);
+}
+
+/// The stanza view of a parsed document's root; the test fails if it is not a stanza.
+inline xmppcore::stanza::stanza_view view(const xmppcore::xml::document& d) {
+  auto s = xmppcore::stanza::stanza_view::from(d.root());
+  REQUIRE(s.has_value());
+  return *s;
 }
 
 inline std::string_view trim(std::string_view s) {

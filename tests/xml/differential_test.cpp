@@ -17,6 +17,8 @@
 // at a time and in random splits, in both parse modes.
 #include <xmppcore/xml/push_parser.hpp>
 
+#include "support/expat_names.hpp"
+
 #include <doctest/doctest.h>
 #include <expat.h>
 #include <libxml/parser.h>
@@ -28,7 +30,6 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "support/transcript.hpp"
@@ -391,44 +392,6 @@ libxml2_verdict run_libxml2(std::string_view s) {
   return v;
 }
 
-// Expat's name tables (XML 1.0 4th edition, Appendix B) against ours (5th
-// edition): a code point on which they disagree, probed with expat itself.
-bool expat_name_divergent(std::uint32_t cp) {
-  static std::unordered_map<std::uint32_t, bool> cache;
-  if (auto it = cache.find(cp); it != cache.end()) return it->second;
-  char b[4];
-  const std::string c(b, xml::detail::encode_utf8(cp, b));
-  auto accepts = [](const std::string& d) {
-    XML_Parser p = XML_ParserCreateNS(nullptr, '\x01');
-    const bool ok = XML_Parse(p, d.data(), static_cast<int>(d.size()), XML_TRUE) == XML_STATUS_OK;
-    XML_ParserFree(p);
-    return ok;
-  };
-  const bool div = accepts("<" + c + "/>") != xml::detail::is_name_start_nonascii(cp) ||
-                   accepts("<a" + c + "/>") != xml::detail::is_name_nonascii(cp);
-  cache.emplace(cp, div);
-  return div;
-}
-
-bool has_expat_divergent_char(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    std::uint32_t cp;
-    unsigned len;
-    if (xml::detail::decode_utf8(p, end, cp, len) != xml::detail::utf8_status::ok) {
-      ++p;
-      continue;
-    }
-    if (xml::detail::is_char_nonascii(cp) && expat_name_divergent(cp)) return true;
-    p += len;
-  }
-  return false;
-}
 
 // ------------------------------------------------------ exception classes --
 
@@ -493,7 +456,7 @@ std::string_view explain_our_rejection(const test::outcome& o, const expat_facts
     }
     case stream_condition::xml_not_well_formed:
       if (why == "only XML 1.0 is supported" && f.version_other) return "xml-not-well-formed: version other than 1.0";
-      if (oracle_is_expat && has_expat_divergent_char(input)) return "expat: XML 1.0 4th edition name tables";
+      if (oracle_is_expat && test::has_expat_divergent_char(input)) return "expat: XML 1.0 4th edition name tables";
       return "unexplained";
     default:
       return "unexplained";
@@ -581,7 +544,7 @@ TEST_CASE("differential: generated streams vs expat and libxml2, and split invar
         }
         cls = explain_our_rejection(o, f, judged, is_expat);
       } else if (is_expat) {
-        cls = has_expat_divergent_char(judged) ? "expat: XML 1.0 4th edition name tables" : "unexplained";
+        cls = test::has_expat_divergent_char(judged) ? "expat: XML 1.0 4th edition name tables" : "unexplained";
       } else {
         cls = (lv.xml_wf && lv.only_ns_uri_errors) ? "libxml2: namespace name not a valid URI" : "unexplained";
       }

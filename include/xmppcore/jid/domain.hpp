@@ -45,6 +45,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -84,91 +85,70 @@ constexpr bool is_ipv4_literal(std::string_view s) noexcept {
 }
 
 /// RFC 4291 §2.2: eight 1-4 digit hex groups, one "::" for a run of zero groups, optionally the
-/// last two groups as a dotted quad. No zone id (RFC 6874 is for URIs, not JIDs).
-constexpr bool is_ipv6_literal(std::string_view s) noexcept {
-  int groups = 0;
-  bool compressed = false;
-  std::size_t i = 0;
-  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
-    compressed = true;
-    i = 2;
-    if (i == s.size()) return true;  // "::"
-  } else if (!s.empty() && s[0] == ':') {
-    return false;
-  }
-  while (i < s.size()) {
-    const std::size_t start = i;
-    while (i < s.size() && is_hex(s[i]) && i - start < 5) ++i;
-    if (i < s.size() && s[i] == '.') {  // embedded IPv4, must be the last 32 bits
-      if (!is_ipv4_literal(s.substr(start))) return false;
-      groups += 2;
-      i = s.size();
-      break;
-    }
-    const std::size_t n = i - start;
-    if (n == 0 || n > 4) return false;
-    ++groups;
-    if (i == s.size()) break;
-    if (s[i] != ':') return false;
-    ++i;
-    if (i < s.size() && s[i] == ':') {
-      if (compressed) return false;  // at most one "::"
-      compressed = true;
-      ++i;
-    } else if (i == s.size()) {
-      return false;  // trailing single ':'
-    }
-  }
-  return compressed ? groups <= 7 : groups == 8;
-}
-
-/// The RFC 5952 §4 text form of a valid (is_ipv6_literal) address: lower-case hex without
-/// leading zeros, the longest run of two or more zero groups (the first on a tie) as "::", and
-/// the IPv4-mapped prefix ::ffff:0:0/96 with a dotted-quad tail (§5).
-inline void append_ipv6_canonical(std::string_view s, std::string& out) {
+/// last two groups as a dotted quad. No zone id (RFC 6874 is for URIs, not JIDs). The address's
+/// eight groups, or nullopt when `s` is not such a literal.
+constexpr std::optional<std::array<std::uint16_t, 8>> parse_ipv6(std::string_view s) noexcept {
   std::array<std::uint16_t, 8> g{};
-  // Parse: groups before "::" from the front, after it to the back.
-  std::array<std::uint16_t, 8> tail{};
-  int head_n = 0, tail_n = 0;
-  bool in_tail = false;
+  int groups = 0;
+  int gap = -1;  // where "::" stands, in groups
   std::size_t i = 0;
   if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
-    in_tail = true;
+    gap = 0;
     i = 2;
+  } else if (!s.empty() && s[0] == ':') {
+    return std::nullopt;
   }
-  auto hex = [](char c) -> std::uint16_t {
-    return static_cast<std::uint16_t>(is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
-  };
   while (i < s.size()) {
     const std::size_t start = i;
-    std::uint16_t v = 0;
-    while (i < s.size() && is_hex(s[i])) v = static_cast<std::uint16_t>((v << 4) | hex(s[i++]));
-    if (i < s.size() && s[i] == '.') {  // dotted-quad tail: two groups
+    std::uint32_t v = 0;
+    while (i < s.size() && is_hex(s[i]) && i - start < 5) {
+      const char c = s[i++];
+      v = v * 16 + static_cast<std::uint32_t>(is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    if (i < s.size() && s[i] == '.') {  // embedded IPv4, must be the last 32 bits
+      const std::string_view quad = s.substr(start);
+      if (!is_ipv4_literal(quad) || groups > 6) return std::nullopt;
       std::uint32_t q = 0, octet = 0;
-      for (std::size_t k = start; k <= s.size(); ++k) {
-        if (k == s.size() || s[k] == '.') {
+      for (const char c : quad) {
+        if (c == '.') {
           q = (q << 8) | octet;
           octet = 0;
         } else {
-          octet = octet * 10 + static_cast<std::uint32_t>(s[k] - '0');
+          octet = octet * 10 + static_cast<std::uint32_t>(c - '0');
         }
       }
-      auto& dst = in_tail ? tail : g;
-      int& n = in_tail ? tail_n : head_n;
-      dst[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>(q >> 16);
-      dst[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>(q & 0xFFFF);
+      q = (q << 8) | octet;
+      g[static_cast<std::size_t>(groups++)] = static_cast<std::uint16_t>(q >> 16);
+      g[static_cast<std::size_t>(groups++)] = static_cast<std::uint16_t>(q & 0xFFFF);
       break;
     }
-    (in_tail ? tail : g)[static_cast<std::size_t>(in_tail ? tail_n++ : head_n++)] = v;
+    const std::size_t n = i - start;
+    if (n == 0 || n > 4 || groups == 8) return std::nullopt;
+    g[static_cast<std::size_t>(groups++)] = static_cast<std::uint16_t>(v);
     if (i == s.size()) break;
-    ++i;  // ':'
+    if (s[i] != ':') return std::nullopt;
+    ++i;
     if (i < s.size() && s[i] == ':') {
-      in_tail = true;
+      if (gap >= 0) return std::nullopt;  // at most one "::"
+      gap = groups;
       ++i;
+    } else if (i == s.size()) {
+      return std::nullopt;  // trailing single ':'
     }
   }
-  for (int k = 0; k < tail_n; ++k) g[static_cast<std::size_t>(8 - tail_n + k)] = tail[static_cast<std::size_t>(k)];
-  // The longest run of zero groups (length >= 2), the first one on a tie (RFC 5952 §4.2.3).
+  if (gap < 0) return groups == 8 ? std::optional(g) : std::nullopt;
+  if (groups > 7) return std::nullopt;
+  // The groups after "::" go to the end; the ones it stands for are zero.
+  std::array<std::uint16_t, 8> out{};
+  for (int k = 0; k < gap; ++k) out[static_cast<std::size_t>(k)] = g[static_cast<std::size_t>(k)];
+  for (int k = gap; k < groups; ++k) out[static_cast<std::size_t>(8 - groups + k)] = g[static_cast<std::size_t>(k)];
+  return out;
+}
+
+/// The RFC 5952 §4 text form of an address: lower-case hex without leading zeros, the longest
+/// run of two or more zero groups (the first on a tie) as "::", and the IPv4-mapped prefix
+/// ::ffff:0:0/96 with a dotted-quad tail (§5).
+inline void append_ipv6_canonical(const std::array<std::uint16_t, 8>& g, std::string& out) {
   int best = -1, best_len = 1;
   for (int k = 0; k < 8;) {
     if (g[static_cast<std::size_t>(k)] != 0) {
@@ -206,11 +186,8 @@ inline void append_ipv6_canonical(std::string_view s, std::string& out) {
   }
   if (mapped) {
     if (out.back() != ':') out += ':';
-    for (int k = 0; k < 4; ++k) {
-      const unsigned octet = (k < 2 ? g[6] >> (8 - 8 * k) : g[7] >> (8 - 8 * (k - 2))) & 0xFF;
-      if (k) out += '.';
-      out += std::to_string(octet);
-    }
+    out += std::to_string(g[6] >> 8) + '.' + std::to_string(g[6] & 0xFF) + '.' + std::to_string(g[7] >> 8) + '.' +
+           std::to_string(g[7] & 0xFF);
   }
 }
 
@@ -269,8 +246,10 @@ inline bool has_separator(const UChar* u, std::int32_t n) noexcept {
 
 /// RFC 3490 §4.1 ToASCII of one prepared label through ICU UTS #46 (`uidna_labelToASCII`). Adds
 /// UIDNAInfo.errors to `errors` (with UTS #46 a failure shows only there, not in the status) and
-/// returns the length of the ACE form, or -1 if ICU itself failed.
-inline std::int32_t uts46_label(const UIDNA* idna, const UChar* label, std::int32_t len, std::uint32_t& errors) {
+/// returns the length of the ACE form, or -1 if ICU itself failed. With `ace`, the ACE form is
+/// also written there.
+inline std::int32_t uts46_label(const UIDNA* idna, const UChar* label, std::int32_t len, std::uint32_t& errors,
+                                std::string* ace = nullptr) {
   if (!idna) return -1;
   std::array<UChar, 128> stack;
   std::unique_ptr<UChar[]> heap;
@@ -289,24 +268,8 @@ inline std::int32_t uts46_label(const UIDNA* idna, const UChar* label, std::int3
   }
   if (U_FAILURE(st)) return -1;
   errors |= info.errors;
+  if (ace) utf16_to_utf8(dst, n, *ace);
   return n;
-}
-
-/// ToASCII of one prepared label (as uts46_label), with the ACE form written to `ace`.
-inline bool uts46_label_ace(const UIDNA* idna, const UChar* label, std::int32_t len, std::string& ace,
-                            std::uint32_t& errors) {
-  std::array<UChar, 128> dst;
-  UIDNAInfo info = UIDNA_INFO_INITIALIZER;
-  UErrorCode st = U_ZERO_ERROR;
-  const std::int32_t n = uidna_labelToASCII(idna, label, len, dst.data(), static_cast<std::int32_t>(dst.size()), &info, &st);
-  if (U_FAILURE(st)) return false;  // includes a result longer than any valid label
-  errors |= info.errors;
-  ace.clear();
-  for (std::int32_t i = 0; i < n; ++i) {
-    if (dst[static_cast<std::size_t>(i)] >= 0x80) return false;
-    ace += static_cast<char>(dst[static_cast<std::size_t>(i)]);
-  }
-  return true;
 }
 
 /// The stored (Unicode, Nameprep'ed) form of a valid ACE label, appended to `out`; false when
@@ -331,7 +294,7 @@ inline bool append_ace_label_as_unicode(preparer& prep, std::string_view ace, bo
   if (has_separator(buf.data, buf.len)) return false;
   std::uint32_t errors = 0;
   std::string back;
-  if (!uts46_label_ace(idna, buf.data, buf.len, back, errors)) return false;
+  if (uts46_label(idna, buf.data, buf.len, errors, &back) < 0) return false;
   if ((errors & ~static_cast<std::uint32_t>(UIDNA_ERROR_HYPHEN_3_4)) || back != ace) return false;
   utf16_to_utf8(buf.data, buf.len, out);
   return true;
@@ -362,11 +325,11 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
   };
 
   if (in.front() == '[') {  // draft §3.1 address-literal, IPv6 form
-    if (in.size() < 3 || in.back() != ']' || !detail::is_ipv6_literal(in.substr(1, in.size() - 2)))
-      return unexpected{errc::invalid_ip_literal};
+    const auto address = in.size() >= 3 && in.back() == ']' ? detail::parse_ipv6(in.substr(1, in.size() - 2)) : std::nullopt;
+    if (!address) return unexpected{errc::invalid_ip_literal};
     if (in.size() > max_part_bytes) return unexpected{errc::too_long};
     out += '[';
-    detail::append_ipv6_canonical(in.substr(1, in.size() - 2), out);
+    detail::append_ipv6_canonical(*address, out);
     out += ']';
     return {};
   }

@@ -92,7 +92,7 @@ inline void append_quoted(std::string& out, std::string_view v) {
 /// Parses a message that must hold exactly one directive, rspauth=32LHEX.
 inline std::optional<std::string> parse_rspauth(std::string_view msg) {
   auto ds = parse_digest_md5_directives(msg, {2048, 4});
-  if (!ds || ds->size() != 1 || !iequals((*ds)[0].name, "rspauth") || !is_lhex((*ds)[0].value, 32))
+  if (!ds || ds->size() != 1 || !ascii_iequals((*ds)[0].name, "rspauth") || !is_lhex((*ds)[0].value, 32))
     return std::nullopt;
   return std::move((*ds)[0].value);
 }
@@ -312,7 +312,7 @@ class digest_md5_server final : public server_mechanism {
 
   bool is_our_host(std::string_view h) const {
     for (const auto& x : o_.hosts)
-      if (detail::iequals(x, h)) return true;
+      if (detail::ascii_iequals(x, h)) return true;
     return false;
   }
 

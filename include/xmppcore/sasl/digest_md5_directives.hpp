@@ -263,36 +263,36 @@ inline result<digest_md5_challenge, digest_md5_error> parse_digest_md5_challenge
     seen = true;
     return !dup;
   };
-  using detail::iequals;
+  using detail::ascii_iequals;
   for (auto& d : *ds) {
-    if (iequals(d.name, "realm")) {
+    if (ascii_iequals(d.name, "realm")) {
       if (c.realms.size() == 16) return unexpected{digest_md5_error::too_many};
       c.realms.push_back(std::move(d.value));
-    } else if (iequals(d.name, "nonce")) {
+    } else if (ascii_iequals(d.name, "nonce")) {
       if (!once(have_nonce)) return unexpected{digest_md5_error::duplicate};
       if (d.value.empty()) return unexpected{digest_md5_error::invalid_value};
       c.nonce = std::move(d.value);
-    } else if (iequals(d.name, "qop")) {
+    } else if (ascii_iequals(d.name, "qop")) {
       if (!once(have_qop)) return unexpected{digest_md5_error::duplicate};
       auto l = parse_digest_md5_token_list(d.value);
       if (!l) return unexpected{l.error()};
       c.qop_options = std::move(*l);
-    } else if (iequals(d.name, "stale")) {
+    } else if (ascii_iequals(d.name, "stale")) {
       if (!once(have_stale)) return unexpected{digest_md5_error::duplicate};
-      if (!iequals(d.value, "true")) return unexpected{digest_md5_error::invalid_value};
+      if (!ascii_iequals(d.value, "true")) return unexpected{digest_md5_error::invalid_value};
       c.stale = true;
-    } else if (iequals(d.name, "maxbuf")) {
+    } else if (ascii_iequals(d.name, "maxbuf")) {
       if (!once(have_maxbuf)) return unexpected{digest_md5_error::duplicate};
       c.maxbuf = detail::parse_maxbuf(d.value);
       if (!c.maxbuf) return unexpected{digest_md5_error::invalid_value};
-    } else if (iequals(d.name, "charset")) {
+    } else if (ascii_iequals(d.name, "charset")) {
       if (!once(have_charset)) return unexpected{digest_md5_error::duplicate};
-      if (!iequals(d.value, "utf-8")) return unexpected{digest_md5_error::invalid_value};
+      if (!ascii_iequals(d.value, "utf-8")) return unexpected{digest_md5_error::invalid_value};
       c.utf8 = true;
-    } else if (iequals(d.name, "algorithm")) {
+    } else if (ascii_iequals(d.name, "algorithm")) {
       if (!once(have_algorithm)) return unexpected{digest_md5_error::duplicate};
-      if (!iequals(d.value, "md5-sess")) return unexpected{digest_md5_error::unsupported};
-    } else if (iequals(d.name, "cipher")) {
+      if (!ascii_iequals(d.value, "md5-sess")) return unexpected{digest_md5_error::unsupported};
+    } else if (ascii_iequals(d.name, "cipher")) {
       if (!once(have_cipher)) return unexpected{digest_md5_error::duplicate};
       auto l = parse_digest_md5_token_list(d.value);
       if (!l) return unexpected{l.error()};
@@ -333,7 +333,7 @@ inline result<digest_md5_response, digest_md5_error> parse_digest_md5_response(s
   for (auto& d : *ds) {
     int which = -1;
     for (int k = 0; k < count; ++k)
-      if (detail::iequals(d.name, names[k])) which = k;
+      if (detail::ascii_iequals(d.name, names[k])) which = k;
     if (which < 0) continue;  // auth-param: ignored
     if (seen[which]) return unexpected{digest_md5_error::duplicate};
     seen[which] = true;
@@ -361,7 +361,7 @@ inline result<digest_md5_response, digest_md5_error> parse_digest_md5_response(s
         if (!r.maxbuf) return unexpected{digest_md5_error::invalid_value};
         break;
       case charset:
-        if (!detail::iequals(v, "utf-8")) return unexpected{digest_md5_error::invalid_value};
+        if (!detail::ascii_iequals(v, "utf-8")) return unexpected{digest_md5_error::invalid_value};
         r.utf8 = true;
         break;
       case cipher: r.cipher = std::move(v); break;

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include <xmppcore/detail/ascii.hpp>
 #include <xmppcore/conditions.hpp>
 #include <xmppcore/result.hpp>
 #include <xmppcore/stanza/stanza.hpp>
@@ -199,22 +200,11 @@ struct received_error {
   /// §2.1), else the first text; nullopt when there is none.
   std::optional<std::string_view> text(std::string_view lang = {}) const noexcept {
     for (const auto& t : texts)
-      if (iequals(t.lang, lang)) return t.text;
+      if (xmppcore::detail::ascii_iequals(t.lang, lang)) return t.text;
     if (!texts.empty()) return texts.front().text;
     return std::nullopt;
   }
 
- private:
-  static bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      char x = a[i], y = b[i];
-      if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-      if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-      if (x != y) return false;
-    }
-    return true;
-  }
 };
 
 /// Why an element could not be understood as an error stanza.

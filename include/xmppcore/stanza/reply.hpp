@@ -283,29 +283,9 @@ inline reply_result make_error_reply(const stanza_view& s, const stanza_error& e
   return unexpected{no_reply::too_large};
 }
 
-/// Builds the IQ "result" answering the get/set `s` (draft §9.2.3 rule 3), with an optional
-/// payload copied from a parsed element (rule 6: zero or one child).
-inline reply_result make_iq_result(const stanza_view& s, std::optional<xml::element> payload = std::nullopt,
-                                   const reply_options& o = {}) {
-  if (s.kind() == stanza_kind::iq && s.is_error()) return unexpected{no_reply::original_is_error};
-  if (s.kind() == stanza_kind::iq && s.iq_type() == iq_type_t::result)
-    return unexpected{no_reply::original_is_response};
-  if (!s.is_iq_request()) return unexpected{no_reply::not_a_request};
-  if (!s.id()) return unexpected{no_reply::not_answerable};  // draft §9.2.3 rule 1
-  xml::writer w(s.content_namespace());
-  detail::start_reply(w, s, "result", o);
-  if (payload) w.write(*payload);
-  w.end();
-  if (!w.ok()) return unexpected{no_reply::unwritable};
-  reply r;
-  r.xml = w.take();
-  r.payload_included = payload.has_value();
-  if (!detail::reparses(r.xml, s.content_namespace(), o)) return unexpected{no_reply::too_large};
-  return r;
-}
-
-/// As above, with the payload written by `write_payload(xml::writer&)` (e.g. a <bind/> with the
-/// bound JID, draft §7). The callback must leave the writer at the depth it found it.
+/// Builds the IQ "result" answering the get/set `s` (draft §9.2.3 rule 3), with the payload
+/// written by `write_payload(xml::writer&)` (e.g. a <bind/> with the bound JID, draft §7; rule 6:
+/// zero or one child). The callback must leave the writer at the depth it found it.
 template <class F>
 reply_result make_iq_result_with(const stanza_view& s, F&& write_payload, const reply_options& o = {}) {
   if (s.kind() == stanza_kind::iq && s.is_error()) return unexpected{no_reply::original_is_error};
@@ -315,16 +295,22 @@ reply_result make_iq_result_with(const stanza_view& s, F&& write_payload, const 
   if (!s.id()) return unexpected{no_reply::not_answerable};  // draft §9.2.3 rule 1
   xml::writer w(s.content_namespace());
   detail::start_reply(w, s, "result", o);
-  const std::size_t depth = w.depth();
+  const std::size_t depth = w.depth(), before = w.buffer().size();
   write_payload(w);
   if (w.depth() != depth) return unexpected{no_reply::unwritable};
+  reply r;
+  r.payload_included = w.buffer().size() != before;
   w.end();
   if (!w.ok()) return unexpected{no_reply::unwritable};
-  reply r;
   r.xml = w.take();
-  r.payload_included = true;
   if (!detail::reparses(r.xml, s.content_namespace(), o)) return unexpected{no_reply::too_large};
   return r;
+}
+
+/// As above, with an optional payload copied from a parsed element.
+inline reply_result make_iq_result(const stanza_view& s, std::optional<xml::element> payload = std::nullopt,
+                                   const reply_options& o = {}) {
+  return make_iq_result_with(s, [&](xml::writer& w) { if (payload) w.write(*payload); }, o);
 }
 
 }  // namespace xmppcore::stanza

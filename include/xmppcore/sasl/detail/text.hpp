@@ -2,6 +2,7 @@
 // of RFC 2831 §2.1.2.1, random nonces, the authzid rule of draft §6.1.
 #pragma once
 
+#include <xmppcore/detail/ascii.hpp>
 #include <xmppcore/crypto/random_source.hpp>
 
 #include <algorithm>
@@ -93,17 +94,7 @@ inline std::string latin1_to_utf8(std::string_view s) {
   return out;
 }
 
-/// ASCII case-insensitive equality (domain names, directive names).
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using xmppcore::detail::ascii_iequals;  // domain names, directive names
 
 /// `n` characters drawn uniformly from `alphabet` (at most 256 characters)
 /// using the embedder's random source; rejection sampling avoids modulo bias.
@@ -139,7 +130,7 @@ inline bool should_send_authzid(std::string_view authzid, std::string_view authc
   if (authzid.empty() || authzid == authcid) return false;
   if (!domain.empty() && authzid.size() == authcid.size() + 1 + domain.size() &&
       authzid.substr(0, authcid.size()) == authcid && authzid[authcid.size()] == '@' &&
-      iequals(authzid.substr(authcid.size() + 1), domain))
+      ascii_iequals(authzid.substr(authcid.size() + 1), domain))
     return false;
   return true;
 }
