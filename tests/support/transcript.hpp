@@ -151,4 +151,12 @@ inline outcome run_bytewise(std::string_view input, const xml::parser_options& o
   return run_split(input, cuts, opt, pre);
 }
 
+/// Feeds `input` in pieces of `chunk` bytes (the last one shorter).
+inline outcome run_chunked(std::string_view input, std::size_t chunk, const xml::parser_options& opt = {},
+                           const preamble* pre = nullptr) {
+  std::vector<std::size_t> cuts;
+  for (std::size_t i = chunk; i < input.size(); i += chunk) cuts.push_back(i);
+  return run_split(input, cuts, opt, pre);
+}
+
 }  // namespace xmppcore::test

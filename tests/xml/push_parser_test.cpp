@@ -12,6 +12,7 @@
 using namespace xmppcore;
 using namespace xmppcore::xml;
 using xmppcore::test::run_bytewise;
+using xmppcore::test::run_chunked;
 using xmppcore::test::run_split;
 using xmppcore::test::run_whole;
 
@@ -100,6 +101,14 @@ TEST_CASE("every bundled capture: whole == byte by byte == every two-way split, 
         }
       }
       CHECK(run_bytewise(in, opt).events == whole.events);
+      for (std::size_t chunk = 2; chunk <= 40; ++chunk) {
+        const auto small = run_chunked(in, chunk, opt);
+        if (small.events != whole.events || small.verdict() != whole.verdict()) {
+          CAPTURE(chunk);
+          CHECK(small.events == whole.events);
+          CHECK(small.verdict() == whole.verdict());
+        }
+      }
     }
   }
 }
@@ -307,11 +316,22 @@ struct limited {
   test::outcome run(const std::string& body) {
     test::preamble pre{c2s_header, l};
     const std::string in = body + "</stream:stream>";
-    auto whole = run_whole(in, {}, &pre);
-    auto bytes = run_bytewise(in, {}, &pre);
-    CHECK(whole.events == bytes.events);
-    CHECK(whole.verdict() == bytes.verdict());
-    return whole;
+    for (auto mode : {parse_mode::elements, parse_mode::events}) {
+      parser_options opt;
+      opt.mode = mode;
+      auto whole = run_whole(in, opt, &pre);
+      auto bytes = run_bytewise(in, opt, &pre);
+      CHECK(whole.events == bytes.events);
+      CHECK(whole.verdict() == bytes.verdict());
+      // small feeds (receive()'s take_plain path) around its size threshold
+      for (std::size_t chunk : {2, 3, 7, 31, 32, 33}) {
+        CAPTURE(chunk);
+        auto small = run_chunked(in, chunk, opt, &pre);
+        CHECK(whole.events == small.events);
+        CHECK(whole.verdict() == small.verdict());
+      }
+    }
+    return run_whole(in, {}, &pre);
   }
   void fails(const std::string& body) {
     CAPTURE(body);
@@ -364,11 +384,17 @@ TEST_CASE("limits: each one gives policy-violation; just below it passes") {
     t.passes("<a x='1234' y='&amp;&amp;&amp;&amp;'/>");
     t.fails("<a x='12345'/>");
     t.fails("<a x='1234&amp;'/>");
+    l.max_attribute_bytes = 40;  // crossed inside a run of plain bytes
+    t.passes("<a x='" + std::string(40, 'v') + "'/>");
+    t.fails("<a x='" + std::string(60, 'v') + "'/>");
   }
   SUBCASE("text bytes") {
     l.max_text_bytes = 4;
     t.passes("<a>12<b>34</b></a><a>1234</a>");
     t.fails("<a>12<b>345</b></a>");
+    l.max_text_bytes = 40;  // crossed inside a run of plain bytes
+    t.passes("<a>" + std::string(40, 't') + "</a>");
+    t.fails("<a>" + std::string(60, 't') + "</a>");
   }
   SUBCASE("name bytes") {
     l.max_name_bytes = 13;  // "stream:stream" of the closing tag

@@ -83,8 +83,9 @@ class byte_buffer {
   bool empty() const noexcept { return n_ == 0; }
   std::size_t capacity() const noexcept { return cap_; }
   void clear() noexcept { n_ = 0; }
-  void append(const char* s, std::size_t n) {
-    if (n > cap_ - n_) grow(n);
+  [[gnu::always_inline]] void append(const char* s, std::size_t n) {
+    if (n > cap_ - n_) [[unlikely]]
+      grow(n);
     char* d = p_ + n_;
     // Short copies (names, short values) inline as two overlapping moves;
     // the library call is for the long ones.
@@ -108,7 +109,8 @@ class byte_buffer {
     n_ += n;
   }
   void push_back(char c) {
-    if (n_ == cap_) grow(1);
+    if (n_ == cap_) [[unlikely]]
+      grow(1);
     p_[n_++] = c;
   }
   /// Shrinks (or zero-fills when growing).
@@ -146,7 +148,7 @@ class byte_buffer {
   }
 
  private:
-  void grow(std::size_t more) {
+  [[gnu::cold, gnu::noinline]] void grow(std::size_t more) {
     std::size_t cap = cap_ ? cap_ : 256;
     while (cap - n_ < more) cap *= 2;
     void* q = std::realloc(p_, cap);

@@ -265,6 +265,7 @@ class push_parser {
   };
 
   static constexpr std::uint32_t decl_mark = 0xffffffffu;
+  static constexpr std::size_t small_feed = 32;  // receive() sizes that try take_plain() first
   struct raw_attr {
     detail::sref qname;       // in the arena (relative)
     std::uint32_t colon = 0;  // 1 + index of ':' in the qname, 0 if none; decl_mark for xmlns
@@ -344,7 +345,14 @@ class push_parser {
     return cur + n <= max && held() + n <= lim_.max_buffered_bytes;
   }
   bool grow(std::size_t cur, std::size_t n, std::size_t max, std::string_view why, const char* at, bool plain) {
-    if (fits(cur, n, max)) return true;
+    if (fits(cur, n, max)) [[likely]]
+      return true;
+    return grow_failed(cur, n, max, why, at, plain);
+  }
+  // grow()'s verdict when a limit is crossed: kept out of line so the check
+  // above inlines into every hot path.
+  [[gnu::cold, gnu::noinline]] bool grow_failed(std::size_t cur, std::size_t n, std::size_t max, std::string_view why,
+                                                const char* at, bool plain) {
     const std::size_t h = held(), max_held = lim_.max_buffered_bytes;
     const bool over = cur + n > max, over_held = h + n > max_held;
     // For plain bytes, each limit is exceeded at its own first byte; the
@@ -413,6 +421,7 @@ class push_parser {
   const char* scan_text(const char* p, const char* end, bool& need_more);
   const char* scan_attr_value(const char* p, const char* end, bool& need_more);
   const char* run(const char* p, const char* end);
+  std::size_t take_plain(const char* p, const char* end);
 
   // --------------------------------------------------------------- state --
   parser_options opt_;

@@ -156,6 +156,14 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     if (paused_now_) return {used, parse_status::paused};
     if (state_ == st::closed) return {used, parse_status::closed};
   }
+  // Small feeds (down to one byte per call) continuing character data or an
+  // attribute value take their plain bytes here, without a trip through the
+  // state machine; large ones go to run()'s SIMD scans directly.
+  if (size - used <= small_feed && (state_ == st::text || state_ == st::attr_value) && !skip_lf_ && !src_active_) {
+    used += take_plain(data + used, data + size);
+    if (state_ == st::failed) return {used, parse_status::failed};
+    if (used == size) return {size, parse_status::ok};
+  }
   const char* begin = data + used;
   const char* end = data + size;
   run_base_off_ = processed_;
@@ -172,6 +180,37 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     pend_len_ = rest;
   }
   return {size, parse_status::ok};
+}
+
+// The plain ASCII bytes at the front of [p, end) in character data or an
+// attribute value: exactly what scan_text / scan_attr_value would append for
+// them, with the same limit checks (a byte-at-a-time feed and one buffer give
+// the same verdicts). Stops short of the element's byte limit, so the clamp
+// in run() still reports that one; anything that is not plain (markup, a
+// quote, a line end, non-ASCII) is left to run(). Returns the bytes taken.
+inline std::size_t push_parser::take_plain(const char* p, const char* end) {
+  const std::uint64_t limit_off = elem_start_off_ + lim_.max_element_bytes;  // first byte over the limit
+  if (processed_ + 1 >= limit_off) return 0;
+  const std::uint64_t room = limit_off - processed_ - 1;
+  if (room < static_cast<std::uint64_t>(end - p)) end = p + room;
+  const std::uint8_t plain = state_ == st::text ? detail::cc_text : detail::cc_attr;
+  const char* q = p;
+  while (q < end && (detail::char_class[static_cast<unsigned char>(*q)] & plain)) ++q;
+  const auto n = static_cast<std::size_t>(q - p);
+  if (n == 0) return 0;
+  run_begin_ = p;  // error offsets are relative to these
+  run_base_off_ = processed_;
+  processed_ += n;  // on failure too, as run() would have consumed them
+  if (state_ == st::text) {
+    brackets_ = 0;  // no ']' among plain bytes (XML §2.4 "]]>")
+    append_text(p, n, p, true);
+  } else {
+    const auto& a = raw_attrs_.back();
+    if (grow(arena_rel() - a.value.off, n, lim_.max_attribute_bytes, "attribute value exceeds max_attribute_bytes", p,
+             true))
+      st_.buf.append(p, n);
+  }
+  return n;
 }
 
 // ---------------------------------------------------------------- the machine --
@@ -286,21 +325,23 @@ inline std::uint32_t push_parser::add_node(const detail::node_rec& rec, std::uin
 }
 
 inline bool push_parser::append_text(const char* s, std::size_t n, const char* at, bool plain) {
-  if (!fits(text_bytes_, n, lim_.max_text_bytes)) {
-    // In events mode text is delivered as it arrives, so the characters of a
-    // run that still fit must be delivered before the failure, whatever the
-    // split of the input: a byte-at-a-time feed would have queued them.
-    if (plain && opt_.mode == parse_mode::events) {
-      const std::size_t max_text = lim_.max_text_bytes, max_held = lim_.max_buffered_bytes;
-      std::size_t fit = std::min(max_text - std::min<std::size_t>(text_bytes_, max_text),
-                                 max_held - std::min(held(), max_held));
-      fit = std::min(fit, n);
-      while (fit > 0 && (static_cast<unsigned char>(s[fit]) & 0xC0) == 0x80) --fit;  // whole characters only
-      if (fit > 0 && !append_text(s, fit, at, plain)) return false;
-      s += fit;
-      at += fit;
-      n -= fit;
+  if (opt_.mode == parse_mode::events) {
+    // Events mode delivers text as it arrives and holds none of it past the
+    // receive() call, so only the run's own limit applies (counting the piece
+    // against max_buffered_bytes would make the verdict depend on the split).
+    // The characters of a run that still fit are delivered before the
+    // failure, whatever the split: a byte-at-a-time feed would have queued them.
+    const std::size_t max_text = lim_.max_text_bytes;
+    const std::size_t room = max_text - std::min(text_bytes_, max_text);
+    if (n > room) {
+      if (plain) {
+        std::size_t fit = room;
+        while (fit > 0 && (static_cast<unsigned char>(s[fit]) & 0xC0) == 0x80) --fit;  // whole characters only
+        if (fit > 0 && !append_text(s, fit, at, plain)) return false;
+      }
+      return fail(stream_condition::policy_violation, "text exceeds max_text_bytes", plain ? at + room : at);
     }
+  } else if (!fits(text_bytes_, n, lim_.max_text_bytes)) {
     return grow(text_bytes_, n, lim_.max_text_bytes, "text exceeds max_text_bytes", at, plain);
   }
   text_bytes_ += n;
