@@ -195,6 +195,31 @@ TEST_CASE("a processing instruction before the header is checked like any other"
   CHECK(test::run_whole("<?xml-model x?>" + rest, ignoring()).status == parse_status::closed);
 }
 
+// Found in review (xmpp_lint): a PI of more than 256 bytes at the very start
+// was collected as a possible XML declaration and reported as "XML
+// declaration too long" (xml-not-well-formed) instead of restricted-xml, and
+// the ignore policy could not skip it. It is handed to the PI states as soon
+// as its target rules out "xml" followed by white space.
+TEST_CASE("a long processing instruction before the header is a PI, not a long declaration") {
+  const std::string rest = header + close_tag;
+  for (const std::string target : {"p", "x", "xm", "xmlfoo", "xml-stylesheet", "X"}) {
+    CAPTURE(target);
+    const std::string pi = "<?" + target + " " + std::string(400, 'd') + "?>";
+    const auto strict = test::run_whole(pi + rest);
+    REQUIRE(strict.status == parse_status::failed);
+    CHECK(to_string(strict.error.condition) == "restricted-xml");
+    CHECK(strict.error.offset == 0);
+    CHECK(test::run_bytewise(pi + rest).verdict() == strict.verdict());
+    const auto lenient = test::run_whole(pi + rest, ignoring());
+    CHECK(lenient.status == parse_status::closed);  // skipped, like any PI
+    CHECK(test::run_bytewise(pi + rest, ignoring()).verdict() == lenient.verdict());
+  }
+  // A real declaration is still bounded.
+  const auto o = test::run_whole("<?xml version='1.0' " + std::string(300, ' ') + "?>" + rest);
+  REQUIRE(o.status == parse_status::failed);
+  CHECK(o.error.reason == "XML declaration too long");
+}
+
 // Found by fuzz/xml_parser.cpp (tiny limits, split invariance): when both
 // max_text_bytes and max_buffered_bytes are exceeded by one piece of text, the
 // one exceeded first (by offset) is reported; it used to be the text limit

@@ -75,7 +75,7 @@ class byte_buffer {
     std::swap(cap_, o.cap_);
     return *this;
   }
-  ~byte_buffer() { std::free(p_); }
+  ~byte_buffer() { ::operator delete(p_); }
 
   char* data() noexcept { return p_; }
   const char* data() const noexcept { return p_; }
@@ -135,14 +135,11 @@ class byte_buffer {
     if (n_ == 0) {
       release();
     } else if (n_ < cap_) {
-      if (void* q = std::realloc(p_, n_)) {
-        p_ = static_cast<char*>(q);
-        cap_ = n_;
-      }
+      reallocate(n_);
     }
   }
   void release() noexcept {
-    std::free(p_);
+    ::operator delete(p_);
     p_ = nullptr;
     n_ = cap_ = 0;
   }
@@ -151,9 +148,16 @@ class byte_buffer {
   [[gnu::cold, gnu::noinline]] void grow(std::size_t more) {
     std::size_t cap = cap_ ? cap_ : 256;
     while (cap - n_ < more) cap *= 2;
-    void* q = std::realloc(p_, cap);
-    if (!q) throw std::bad_alloc();  // the limits keep requests bounded
-    p_ = static_cast<char*>(q);
+    reallocate(cap);  // the limits keep requests bounded
+  }
+  // Through operator new, like the standard containers beside it, so an
+  // embedder's replacement allocator (or a heap counter) sees all of the
+  // parser's memory.
+  void reallocate(std::size_t cap) {
+    char* q = static_cast<char*>(::operator new(cap));
+    if (n_) std::memcpy(q, p_, n_);
+    ::operator delete(p_);
+    p_ = q;
     cap_ = cap;
   }
   char* p_ = nullptr;

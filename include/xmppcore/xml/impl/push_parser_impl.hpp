@@ -1078,7 +1078,27 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         break;
       }
       case st::xmldecl: {
-        // Collect "<?...?>" at the very start (bounded), then parse it whole.
+        // "<?" at the very start: an XML declaration if "xml" and white space
+        // follow (XML §2.8 [23]), collected (bounded) and parsed whole. Any
+        // other target makes it an ordinary PI, handed to the PI states as
+        // soon as the bytes rule the declaration out (so a long PI there is
+        // restricted or skipped like any other, not "too long").
+        const std::size_t k = decl_.size();
+        if (k < 4 && (k < 3 ? *p != "xml"[k] : !detail::is_space(static_cast<unsigned char>(*p)))) {
+          decl_allowed_ = false;
+          if (opt_.restricted == restricted_xml_policy::reject) {
+            fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
+            return p;
+          }
+          // decl_ holds a prefix of "xml": the target's first characters;
+          // this byte is read again as part of the target.
+          ret_ = st::prolog;
+          begin_name();
+          name_no_colon_ = true;
+          name_need_start_ = k == 0;
+          state_ = st::pi_target;
+          break;
+        }
         decl_.push_back(*p++);
         if (decl_.size() >= 2 && decl_[decl_.size() - 2] == '?' && decl_.back() == '>') {
           if (!parse_xmldecl(p)) return p;
@@ -1572,36 +1592,7 @@ inline bool push_parser::parse_xmldecl(const char* p) {
   decl_allowed_ = false;
   std::string_view d(decl_);
   d.remove_suffix(2);  // "?>"
-  // A PI whose target is not exactly "xml" is an ordinary (restricted) PI.
-  if (!d.starts_with("xml") || d.size() < 4 || !detail::is_space(static_cast<unsigned char>(d[3]))) {
-    if (opt_.restricted == restricted_xml_policy::reject)
-      return fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
-    // Skipped, but still checked like any other PI (XML §2.6 [16]-[17]): the
-    // target is a Name without ':' and not "xml" in any case, and everything
-    // up to "?>" is Chars. decl_ starts right after the "<?".
-    std::size_t t = 0;
-    while (t < d.size() && !detail::is_space(static_cast<unsigned char>(d[t]))) ++t;
-    const std::string_view target = d.substr(0, t);
-    const bool reserved = t == 3 && (d[0] | 0x20) == 'x' && (d[1] | 0x20) == 'm' && (d[2] | 0x20) == 'l';
-    if (!detail::is_xml_name(target) || target.find(':') != std::string_view::npos || reserved)
-      return fail_at(stream_condition::xml_not_well_formed, "invalid processing instruction target", lt_off_ + 2);
-    for (std::size_t i = t; i < d.size();) {
-      const auto c = static_cast<unsigned char>(d[i]);
-      if (c < 0x80) {
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-          return fail_at(stream_condition::xml_not_well_formed, "character not allowed in XML", lt_off_ + 2 + i);
-        ++i;
-        continue;
-      }
-      unsigned len;
-      const auto r = detail::xml_char_at(d.data() + i, d.data() + d.size(), len);
-      if (r != detail::char_status::ok)
-        return fail_at(stream_condition::xml_not_well_formed, detail::char_error(r), lt_off_ + 2 + i);
-      i += len;
-    }
-    state_ = st::prolog;
-    return true;
-  }
+  // st::xmldecl only gets here with "xml" and white space after the "<?".
   d.remove_prefix(3);
   // XML §2.8 [23] XMLDecl ::= '<?xml' VersionInfo EncodingDecl? SDDecl? S? '?>'
   auto skip_ws = [&] {
