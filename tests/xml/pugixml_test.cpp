@@ -73,3 +73,108 @@ TEST_CASE("element -> pugixml -> element is the identity") {
     CHECK(describe(back->root()) == describe(d->root()));
   }
 }
+
+// Namespaces in XML 1.0 §6.2: an empty default namespace declaration means "no
+// default namespace" for the whole scope of the declaration (§6.1), i.e. for
+// the element and every descendant that does not declare one itself. The
+// conversion back from pugixml must stop at the nearest xmlns attribute even
+// when its value is empty, and not fall through to the stream's content
+// namespace.
+TEST_CASE("pugixml: an xmlns='' undeclaration reaches nested elements, both directions") {
+  SUBCASE("element -> pugixml -> element") {
+    struct row {
+      const char* body;
+      std::string want;
+    };
+    for (const row& r : {
+             row{"<x xmlns='urn:a'><e xmlns=''><f/></e></x>", "<{urn:a}x><{}e><{}f></></></>"},
+             // deeper, with text, and the undeclaration's scope ending at </e>
+             row{"<x xmlns='urn:a'><e xmlns=''><f><g>t</g></f><f2/></e><k/></x>",
+                 "<{urn:a}x><{}e><{}f><{}g>T[t]</></><{}f2></></><{urn:a}k></></>"},
+             // a re-declaration below the undeclaration, and back to none after it
+             row{"<x xmlns='urn:a'><e xmlns=''><g xmlns='urn:b'><h/></g><i/></e></x>",
+                 "<{urn:a}x><{}e><{urn:b}g><{urn:b}h></></><{}i></></></>"},
+             // prefixed elements are unaffected by the default's undeclaration
+             row{"<x xmlns='urn:a' xmlns:p='urn:p'><e xmlns=''><p:f><g/></p:f></e></x>",
+                 "<{urn:a}x><{}e><{urn:p}f><{}g></></></></>"},
+             // inside a stanza in the content namespace
+             row{"<message><x xmlns='urn:a'><e xmlns=''><f/></e></x></message>",
+                 "<{jabber:client}message><{urn:a}x><{}e><{}f></></></></>"},
+             // the root itself in no namespace (nothing to undeclare in the pugixml
+             // document, which has no content namespace around it)
+             row{"<e xmlns=''><f/></e>", "<{}e><{}f></></>"},
+             // a prefixed root: the unprefixed child in no namespace
+             row{"<stream:error><e xmlns=''><f/></e></stream:error>",
+                 "<{http://etherx.jabber.org/streams}error><{}e><{}f></></></>"},
+         }) {
+      CAPTURE(r.body);
+      auto d = document::parse(r.body);
+      REQUIRE(d.has_value());
+      REQUIRE(describe(d->root()) == r.want);  // the parser's reading, for reference
+      auto doc = to_pugi(d->root());
+      REQUIRE(doc.document_element());
+      auto back = from_pugi(doc);
+      REQUIRE(back.has_value());
+      CHECK(describe(back->root()) == r.want);
+    }
+
+    // the pugixml side says so explicitly, for XPath users and for to_xml
+    auto d = document::parse("<e xmlns=''><f/></e>");
+    REQUIRE(d.has_value());
+    auto doc = to_pugi(d->root());
+    pugi::xml_attribute decl = doc.document_element().attribute("xmlns");
+    REQUIRE(decl);
+    CHECK(std::string(decl.value()).empty());
+    CHECK(to_xml(doc) == "<e xmlns=''><f/></e>");
+  }
+
+  SUBCASE("pugixml node -> element and bytes") {
+    pugi::xml_document doc;
+    REQUIRE(doc.load_string("<x xmlns='urn:a'><e xmlns=''><f><g/></f></e><k/></x>"));
+    auto conv = from_pugi(doc);
+    REQUIRE(conv.has_value());
+    CHECK(describe(conv->root()) == "<{urn:a}x><{}e><{}f><{}g></></></><{urn:a}k></></>");
+    CHECK(to_xml(doc) == "<x xmlns='urn:a'><e xmlns=''><f><g/></f></e><k/></x>");
+
+    // a subtree converted alone keeps the undeclaration made by its ancestor
+    pugi::xml_node f = doc.select_node("/x/e/f").node();
+    REQUIRE(f);
+    CHECK(to_xml(f) == "<f xmlns=''><g/></f>");
+    CHECK(to_xml(f, ns::server) == "<f xmlns=''><g/></f>");
+    auto sub = from_pugi(f);
+    REQUIRE(sub.has_value());
+    CHECK(sub->root().ns().empty());
+    CHECK(describe(sub->root()) == "<{}f><{}g></></>");
+
+    // a re-declaration below the undeclaration
+    pugi::xml_document re;
+    REQUIRE(re.load_string("<e xmlns=''><g xmlns='urn:b'><h/></g><i/></e>"));
+    auto rc = from_pugi(re);
+    REQUIRE(rc.has_value());
+    CHECK(describe(rc->root()) == "<{}e><{urn:b}g><{urn:b}h></></><{}i></></>");
+    CHECK(to_xml(re) == "<e xmlns=''><g xmlns='urn:b'><h/></g><i/></e>");
+
+    // no declaration anywhere: still the stream's content namespace
+    pugi::xml_document plain;
+    REQUIRE(plain.load_string("<a><b><c/></b></a>"));
+    auto pc = from_pugi(plain);
+    REQUIRE(pc.has_value());
+    CHECK(describe(pc->root()) == "<{jabber:client}a><{jabber:client}b><{jabber:client}c></></></>");
+    CHECK(to_xml(plain.document_element().first_child(), ns::server) == "<b><c/></b>");
+  }
+
+  SUBCASE("a prefix cannot be undeclared") {
+    // Namespaces in XML 1.0 §3, "No Prefix Undeclaring": xmlns:p='' is not
+    // namespace-well-formed, so the tree is refused rather than read as if p
+    // were unbound, or bound to no namespace.
+    for (const char* bad : {"<p:a xmlns:p='urn:p'><p:b xmlns:p=''/></p:a>",
+                            "<p:a xmlns:p='urn:p'><b xmlns:p=''/></p:a>",
+                            "<a xmlns:p='urn:p'><b xmlns:p='' p:at='1'/></a>"}) {
+      CAPTURE(bad);
+      pugi::xml_document doc;
+      REQUIRE(doc.load_string(bad));
+      CHECK(to_xml(doc).empty());
+      CHECK_FALSE(from_pugi(doc).has_value());
+    }
+  }
+}
