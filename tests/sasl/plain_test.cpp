@@ -7,6 +7,8 @@
 
 #include <xmppcore/sasl/scram.hpp>
 
+#include <algorithm>
+#include <ctime>
 #include <string>
 
 using namespace xmppcore::sasl;
@@ -22,6 +24,22 @@ struct fixture {
 server_step verdict(fixture& f, std::string_view msg) {
   plain_server s(f.ctx());
   return s.step(msg);
+}
+// Processor time of the fastest of `runs` verdicts on `msg`. Processor time
+// leaves out the time other processes hold the CPU, and the minimum drops
+// one-off costs (ICU's first load, cache misses), so the ratios checked below
+// hold on a loaded machine.
+double cpu_seconds(fixture& f, std::string_view msg, plain_server_options o = {}, int runs = 5) {
+  double best = 1e9;
+  for (int i = 0; i < runs; ++i) {
+    plain_server s(o, f.ctx());
+    const std::clock_t t0 = std::clock();
+    const auto v = s.step(msg);
+    const std::clock_t t1 = std::clock();
+    CHECK(v.is_failure());
+    best = std::min(best, static_cast<double>(t1 - t0) / CLOCKS_PER_SEC);
+  }
+  return best;
 }
 }  // namespace
 
@@ -172,6 +190,54 @@ TEST_CASE("plain server: every rejection") {
   CHECK(verdict(f, "\0tim\0tanstaaftanstaaf"s).condition == sasl_condition::temporary_auth_failure);
   plain_server no_store(server_context{});
   CHECK(no_store.step("\0tim\0x"s).condition == sasl_condition::temporary_auth_failure);
+}
+
+TEST_CASE("plain server: an unknown user costs what a user with stored keys costs") {
+  // What an attacker measures is the time to the verdict, so that is what is
+  // checked. Checking stored keys runs PBKDF2 at 4096 iterations (about a
+  // millisecond); without the stand-in derivation an unknown user is answered
+  // in microseconds, a gap of two orders of magnitude, against the factor 3
+  // allowed here either way.
+  fixture f;
+  f.store.scram_keys[{int(scram_hash::sha256), "tim"}] =
+      *scram_derive_credentials<xmppcore::crypto::sha256>("tanstaaftanstaaf", "saltsaltsaltsalt", 4096);
+  f.store.passwords["pat"] = "tanstaaftanstaaf";
+  auto broken = *scram_derive_credentials<xmppcore::crypto::sha256>("tanstaaftanstaaf", "saltsaltsaltsalt", 4096);
+  broken.iterations = 0;  // unusable: never derived with
+  f.store.scram_keys[{int(scram_hash::sha256), "bob"}] = broken;
+  (void)verdict(f, "\0tim\0warm-up"s);
+
+  const double known = cpu_seconds(f, "\0tim\0not-the-password"s);
+  REQUIRE(known > 0);
+  struct timed { std::string label, msg; };
+  const timed cases[] = {
+      {"unknown user", "\0nobody\0not-the-password"s},
+      {"plaintext password", "\0pat\0not-the-password"s},
+      {"unusable stored keys", "\0bob\0not-the-password"s},
+      {"unknown user, authzid", "boss@example.com\0nobody\0not-the-password"s},
+  };
+  for (const auto& t : cases) {
+    CAPTURE(t.label);
+    const double other = cpu_seconds(f, t.msg);
+    CAPTURE(known);
+    CAPTURE(other);
+    CHECK(other * 3 > known);
+    CHECK(other < known * 3);
+    // The verdict itself is unchanged.
+    const auto v = verdict(f, t.msg);
+    REQUIRE(v.is_failure());
+    CHECK(v.condition == sasl_condition::not_authorized);
+  }
+  // A store keyed at a higher count sets it; the stand-in follows. The
+  // default is the SCRAM server's.
+  CHECK(plain_server_options{}.dummy_iterations == scram_server_options{}.iterations);
+  plain_server_options eight;
+  eight.dummy_iterations = 8 * 4096;
+  const double slow = cpu_seconds(f, "\0nobody\0not-the-password"s, eight);
+  CAPTURE(slow);
+  CHECK(slow > known * 3);
+  // Malformed messages never reach the store and pay nothing.
+  CHECK(cpu_seconds(f, "\0nobody\0bell\x07"s) * 20 < known);
 }
 
 TEST_CASE("plain interop with GNU SASL, both directions") {

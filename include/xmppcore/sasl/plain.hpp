@@ -7,6 +7,9 @@
 // query strings on both sides (RFC 4616 §2), and compared in constant time.
 // The server can verify against a stored plaintext password or, without any
 // plaintext, against SCRAM stored keys (SaltedPassword → ClientKey → StoredKey).
+// Checking stored keys costs a PBKDF2 run; every other verdict (unknown user,
+// plaintext password, unusable keys) pays for a stand-in run of the same
+// shape, so the answer's timing does not tell which users exist.
 #pragma once
 
 #include <xmppcore/conditions.hpp>
@@ -110,10 +113,32 @@ class plain_client final : public client_mechanism {
   plain_client_options o_;
 };
 
+/// Server configuration.
+struct plain_server_options {
+  /// PBKDF2 iterations of the stand-in derivation (see plain_server). Set it
+  /// to the iteration count of the stored SCRAM keys, so that an unknown user
+  /// costs what a known one does (0: 4096, the scram_server_options default).
+  std::uint32_t dummy_iterations = 4096;
+};
+
 /// PLAIN server.
+///
+/// Timing: verifying against stored SCRAM keys runs Hi() = PBKDF2 (RFC 5802
+/// §3) over the offered password, which is slow by design; answering "no
+/// such user" needs no computation at all. So that the time to answer does
+/// not reveal which users exist, every attempt that reaches the credential
+/// store and did not run the real derivation (unknown user, plaintext
+/// password, keys with an unusable iteration count) runs the same
+/// computation over a fixed salt with `dummy_iterations` (SHA-256, the hash
+/// tried first) and discards the result. Verdicts are unchanged: an unknown
+/// user or a wrong password is <not-authorized/> (draft §6.4), the server
+/// having checked authcid and password against its own database (RFC 4616 §2).
 class plain_server final : public server_mechanism {
  public:
-  explicit plain_server(server_context ctx) : ctx_(ctx) {}
+  explicit plain_server(server_context ctx) : plain_server(plain_server_options{}, ctx) {}
+  plain_server(plain_server_options o, server_context ctx) : o_(o), ctx_(ctx) {
+    if (o_.dummy_iterations == 0) o_.dummy_iterations = 4096;
+  }
   std::string_view name() const noexcept override { return mechanism_name::plain; }
 
   server_step step(std::optional<std::string_view> response) override {
@@ -147,7 +172,7 @@ class plain_server final : public server_mechanism {
     auto pass = jid::saslprep(m->password, true);
     if (!user || !pass) return server_step::failure(sasl_condition::not_authorized, "SASLprep failed");
 
-    bool ok = false, known = false;
+    bool ok = false, known = false, derived = false;
     auto stored = ctx_.credentials->password(*user, {});
     if (!stored) return server_step::failure(stored.error(), "credential store failure");
     if (*stored) {
@@ -160,10 +185,17 @@ class plain_server final : public server_mechanism {
         if (!k) return server_step::failure(k.error(), "credential store failure");
         if (!*k) continue;
         known = true;
-        ok = h == scram_hash::sha256 ? check_scram<crypto::sha256>(**k, *pass) : check_scram<crypto::sha1>(**k, *pass);
+        if (usable(**k)) {
+          derived = true;
+          ok = h == scram_hash::sha256 ? check_scram<crypto::sha256>(**k, *pass)
+                                       : check_scram<crypto::sha1>(**k, *pass);
+        }
         break;
       }
     }
+    // No PBKDF2 ran above: run the stand-in, so that this answer takes as
+    // long as one for a user with stored keys (see the class comment).
+    if (!derived) dummy_check(*pass);
     if (!known) return server_step::failure(sasl_condition::not_authorized, "unknown user");
     if (!ok) return server_step::failure(sasl_condition::not_authorized, "wrong password");
     // Asked only once the credentials are verified: a refused authzid is
@@ -175,10 +207,18 @@ class plain_server final : public server_mechanism {
     return server_step::success();
   }
 
+  // An iteration count we are willing to run: at least one, and a cap so that
+  // a corrupt store entry cannot stall the server.
+  static bool usable(const scram_credentials& k) noexcept {
+    return k.iterations != 0 && k.iterations <= 10'000'000;
+  }
+
   // StoredKey == H(HMAC(Hi(password, salt, i), "Client Key")) (RFC 5802 §3).
+  // The final comparison goes through a volatile (constant_time_equal), so
+  // the derivation cannot be optimised away even when the caller ignores the
+  // result, as dummy_check() does.
   template <class Hash>
   static bool check_scram(const scram_credentials& k, std::string_view password) {
-    if (k.iterations == 0 || k.iterations > 10'000'000) return false;
     const auto salted = crypto::pbkdf2<Hash>(password, k.salt, k.iterations);
     const auto client_key =
         crypto::hmac<Hash>::mac(std::span<const std::byte>(salted), std::span<const std::byte>(
@@ -188,6 +228,16 @@ class plain_server final : public server_mechanism {
         std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()), k.stored_key);
   }
 
+  // The stand-in: check_scram() over the offered password with a fixed
+  // 16-octet salt (the length scram_server makes up) and a StoredKey no
+  // derivation gives in practice; the verdict is discarded.
+  void dummy_check(std::string_view password) const {
+    const scram_credentials k{std::string("xmppcore-plain-\x01", 16), o_.dummy_iterations,
+                              std::string(crypto::sha256::digest_size, '\0'), {}};
+    (void)check_scram<crypto::sha256>(k, password);
+  }
+
+  plain_server_options o_;
   server_context ctx_;
   bool asked_ = false;
   bool done_ = false;
