@@ -109,6 +109,31 @@ inline const char* find_attr_special(const char* p, const char* end) noexcept {
   return p;
 }
 
+/// The first byte in [p, end) that is not an ASCII NameChar other than ':'
+/// (XML §2.3 [4a] restricted to [A-Za-z0-9._-]; SSE2: 16 bytes per step, so
+/// a short name ends without a per-byte loop exit).
+inline const char* find_name_end(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  // x in [lo, lo + n) iff (x + 0x80 - lo) mod 256, read as a signed byte, is
+  // below -128 + n (SSE2 compares signed bytes only).
+  const __m128i alpha_bias = _mm_set1_epi8(static_cast<char>(0x80 - 'a')), alpha_lim = _mm_set1_epi8(-128 + 26),
+                digit_bias = _mm_set1_epi8(static_cast<char>(0x80 - '0')), digit_lim = _mm_set1_epi8(-128 + 10),
+                case_bit = _mm_set1_epi8(0x20), us = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.'),
+                dash = _mm_set1_epi8('-');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i alpha = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, case_bit), alpha_bias), alpha_lim);
+    const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, digit_bias), digit_lim);
+    const __m128i other = _mm_or_si128(_mm_cmpeq_epi8(v, us), _mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, dash)));
+    const auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), other)));
+    if (ok != 0xFFFFu) return p + __builtin_ctz(~ok);
+    p += 16;
+  }
+#endif
+  while (p < end && (char_class[static_cast<unsigned char>(*p)] & cc_name)) ++p;
+  return p;
+}
+
 /// Result of decoding one UTF-8 sequence.
 enum class utf8_status : std::uint8_t { ok, need_more, invalid };
 
