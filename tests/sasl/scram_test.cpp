@@ -9,6 +9,7 @@
 #include <xmppcore/sasl/detail/text.hpp>
 
 #include <algorithm>
+#include <ctime>
 #include <string>
 
 using namespace xmppcore::sasl;
@@ -464,6 +465,123 @@ TEST_CASE("scram server: every rejection") {
     REQUIRE(v.is_failure());
     CHECK(v.condition == sasl_condition::temporary_auth_failure);
   }
+}
+
+namespace {
+// Processor time of the fastest of `runs` answers to client-first `cf` (see
+// cpu_seconds() in plain_test.cpp: processor time leaves out other processes,
+// the minimum leaves out one-off costs). Every answer must be a server-first.
+template <class Hash>
+double server_first_cpu(fixture& f, std::string_view cf, const scram_server_options& o = {}, int runs = 5) {
+  double best = 1e9;
+  for (int i = 0; i < runs; ++i) {
+    scram_server<Hash> s(o, f.ctx());
+    const std::clock_t t0 = std::clock();
+    const auto v = s.step(cf);
+    const std::clock_t t1 = std::clock();
+    CHECK(v.is_challenge());
+    best = std::min(best, static_cast<double>(t1 - t0) / CLOCKS_PER_SEC);
+  }
+  return best;
+}
+
+// The server-first's timing must not tell which users exist or how their
+// credentials are stored. The attacker measures the time from client-first to
+// server-first. A plaintext password means running Hi() = PBKDF2 (RFC 5802
+// §3) at 4096 iterations, a millisecond or so; an unknown user or stored keys
+// need no derivation and were answered in microseconds, two orders of
+// magnitude apart, against the factor 3 allowed here either way. Then the
+// exchange fails the same way for all of them at the client-final, which
+// costs two HMACs and a hash whatever the user.
+template <class Hash>
+void server_first_timing() {
+  fixture f;
+  f.store.passwords["pat"] = "pencil";
+  f.store.passwords["eve"] = "bell\x07";  // fails SASLprep (RFC 4013 §2.3): no keys can be derived
+  f.store.scram_keys[{int(scram_traits<Hash>::id), "tim"}] =
+      *scram_derive_credentials<Hash>("pencil", "saltsaltsaltsalt", 4096);
+  auto broken = *scram_derive_credentials<Hash>("pencil", "saltsaltsaltsalt", 4096);
+  broken.stored_key.pop_back();  // unusable, and no password: treated as unknown
+  f.store.scram_keys[{int(scram_traits<Hash>::id), "bob"}] = broken;
+  f.store.scram_keys[{int(scram_traits<Hash>::id), "ann"}] =
+      *scram_derive_credentials<Hash>("pencil", "saltsaltsaltsalt", 8 * 4096);
+  auto huge = *scram_derive_credentials<Hash>("pencil", "saltsaltsaltsalt", 1);
+  huge.iterations = 0xffffffffu;  // e.g. a corrupt entry
+  f.store.scram_keys[{int(scram_traits<Hash>::id), "max"}] = huge;
+  (void)server_first_cpu<Hash>(f, "n,,n=pat,r=warm-up", {}, 1);
+
+  const double known = server_first_cpu<Hash>(f, "n,,n=pat,r=abc");
+  REQUIRE(known > 0);
+  struct timed { std::string label, cf, iterations; };
+  const timed cases[] = {
+      {"plaintext password (the reference)", "n,,n=pat,r=xyz", "4096"},
+      {"unknown user", "n,,n=nobody,r=abc", "4096"},
+      {"stored keys", "n,,n=tim,r=abc", "4096"},
+      {"unusable stored keys", "n,,n=bob,r=abc", "4096"},
+      {"password failing SASLprep", "n,,n=eve,r=abc", "4096"},
+      {"unknown user, authzid", "n,a=boss@example.com,n=nobody,r=abc", "4096"},
+      // Stored at a count the server never announces for anybody else: the
+      // i= value already says the user exists, and the stand-in stops at the
+      // server's own count (a client could make it run 2^32-1 rounds otherwise).
+      {"stored keys, higher count", "n,,n=ann,r=abc", "32768"},
+      {"stored keys, corrupt count", "n,,n=max,r=abc", "4294967295"},
+  };
+  for (const auto& t : cases) {
+    CAPTURE(t.label);
+    const double other = server_first_cpu<Hash>(f, t.cf);
+    CAPTURE(known);
+    CAPTURE(other);
+    CHECK(other * 3 > known);
+    CHECK(other < known * 3);
+    // The messages are unchanged: a server-first with the announced count,
+    // then for a wrong proof not-authorized, the same for every user.
+    scram_server<Hash> s(scram_server_options{}, f.ctx());
+    const auto sf = parse_scram_server_first(s.step(std::string_view(t.cf)).data);
+    REQUIRE(sf);
+    CHECK(std::to_string(sf->iterations) == t.iterations);
+    const std::string wp = "c=" + xmppcore::crypto::base64_encode(t.cf.substr(0, t.cf.find(",n=") + 1)) + ",r=" +
+                           sf->nonce;
+    const auto v = s.step(std::string_view(wp + ",p=" +
+                                           xmppcore::crypto::base64_encode(std::string(Hash::digest_size, 'x'))));
+    REQUIRE(v.is_failure());
+    CHECK(v.condition == sasl_condition::not_authorized);
+    CHECK(v.reason == "wrong proof");
+  }
+  // A server that announces a higher count pays it for unknown users too.
+  scram_server_options eight;
+  eight.iterations = 8 * 4096;
+  const double slow = server_first_cpu<Hash>(f, "n,,n=nobody,r=abc", eight, 3);
+  CAPTURE(slow);
+  CHECK(slow > known * 3);
+  // equalize_timing off (a store with stored keys for everybody): no PBKDF2
+  // for unknown users or stored keys, and both cost the same again.
+  scram_server_options fast;
+  fast.equalize_timing = false;
+  const double fast_unknown = server_first_cpu<Hash>(f, "n,,n=nobody,r=abc", fast);
+  const double fast_stored = server_first_cpu<Hash>(f, "n,,n=tim,r=abc", fast);
+  CAPTURE(fast_unknown);
+  CAPTURE(fast_stored);
+  CHECK(fast_unknown * 20 < known);
+  CHECK(fast_stored * 20 < known);
+  // Malformed messages never reach the store and pay nothing.
+  double malformed = 1e9;
+  for (int i = 0; i < 5; ++i) {
+    scram_server<Hash> s(scram_server_options{}, f.ctx());
+    const std::clock_t t0 = std::clock();
+    const auto v = s.step(std::string_view("n,,n=nobody,r=a b"));
+    const std::clock_t t1 = std::clock();
+    CHECK(v.is_failure());
+    malformed = std::min(malformed, static_cast<double>(t1 - t0) / CLOCKS_PER_SEC);
+  }
+  CHECK(malformed * 20 < known);
+}
+}  // namespace
+
+TEST_CASE("scram server: the server-first costs the same whoever the user and however stored (SHA-1)") {
+  server_first_timing<xmppcore::crypto::sha1>();
+}
+TEST_CASE("scram server: the server-first costs the same whoever the user and however stored (SHA-256)") {
+  server_first_timing<xmppcore::crypto::sha256>();
 }
 
 TEST_CASE("scram client: every rejection") {

@@ -19,6 +19,13 @@
 //
 // Channel binding: a server that advertised a -PLUS variant must refuse "y"
 // (RFC 5802 §6: a downgrade); "p=" is always refused here (no -PLUS support).
+//
+// The server does not tell which users exist (the concern behind RFC 5802
+// §7's note that a server may report "other-error" instead of the real
+// reason): an unknown user gets a server-first-message too, with a made-up
+// salt, and fails at the client-final-message exactly like a wrong password;
+// every server-first costs one PBKDF2 run. What this cannot hide is listed
+// with scram_server_options::salt_key and scram_server.
 #pragma once
 
 #include <xmppcore/conditions.hpp>
@@ -483,16 +490,49 @@ struct scram_server_options {
   bool plus_advertised = false;        ///< a -PLUS variant was offered: refuse gs2 flag "y" (RFC 5802 §6)
   bool final_in_success = false;       ///< false: v= in a challenge (draft §6); true: <success/> data (RFC 6120)
   std::size_t nonce_length = 24;       ///< printable characters added to the client's nonce (at least 16 are used)
-  std::uint32_t iterations = 4096;     ///< when keys are derived from a stored plaintext password (0: 4096)
-  std::size_t salt_length = 16;        ///< idem (at most 32)
+  /// The count announced when the server derives the keys itself (plaintext
+  /// password) and for unknown users (0: 4096). Set it to the count of the
+  /// stored keys: a user announced with any other count is known to exist.
+  std::uint32_t iterations = 4096;
+  /// Length of the salts the server makes up, in octets (0: 16; at most 32).
+  /// Idem: set it to the length of the stored salts.
+  std::size_t salt_length = 16;
   /// Secret for salts the server has to make up (plaintext-password users and
   /// unknown users): when set, the salt is HMAC-SHA-256(salt_key, username),
   /// so repeated attempts see the same salt and an unknown user looks like a
-  /// known one (RFC 5802 §9). When empty, such salts are random per attempt.
+  /// known one (RFC 5802 §9). Keep it secret (whoever knows it can compute the
+  /// made-up salt of any name and compare) and stable (across restarts, and
+  /// the same on every server answering for the domain).
+  /// When empty, such salts are random per attempt, and a user with stored
+  /// keys, whose salt never changes, can be told from an unknown user by
+  /// asking twice: the library keeps no secret of its own (no global state),
+  /// and a fixed, public key would tell them apart in one attempt.
   std::string salt_key;
+  /// Run the timing stand-in (see scram_server): every server-first costs one
+  /// PBKDF2. A store that keeps stored keys for every user may turn it off:
+  /// there unknown and known users already cost the same (no derivation for
+  /// either), and the server answers without any PBKDF2 at all.
+  bool equalize_timing = true;
 };
 
 /// SCRAM server over `Hash` (crypto::sha1 or crypto::sha256).
+///
+/// Timing: for a user with a plaintext password the server derives
+/// SaltedPassword = Hi(password, salt, i), PBKDF2 (RFC 5802 §3), before it can
+/// answer the client-first-message; stored keys (RFC 5802 §3) and unknown
+/// users need no derivation. So that the time to the server-first-message
+/// does not tell these apart, every answer that ran no real derivation (unknown
+/// user, stored keys, stored keys of the wrong size, a stored password failing
+/// SASLprep) runs the same computation as scram_derive_credentials() over a
+/// fixed password, the announced salt and the announced count, and discards
+/// the result. That count is capped at `iterations`: only users with stored
+/// keys can be announced with another count, so such an i= already says the
+/// user exists and the extra rounds would tell nothing; uncapped, a corrupt
+/// entry (i = 2^32-1) would stall the server for hours at any client's request.
+/// The client-final-message then costs the same two HMACs and one hash for
+/// everybody. Not covered: the credential store's own timing (one scram()
+/// lookup for users with stored keys, a password() lookup too otherwise),
+/// which is the embedder's.
 template <class Hash>
 class scram_server final : public server_mechanism {
  public:
@@ -550,6 +590,7 @@ class scram_server final : public server_mechanism {
 
     auto k = ctx_.credentials->scram(scram_traits<Hash>::id, username_);
     if (!k) return fail(k.error(), "credential store failure");
+    bool derived = false;  // whether PBKDF2 ran for this answer
     if (*k && (*k)->stored_key.size() == Hash::digest_size && (*k)->server_key.size() == Hash::digest_size &&
         !(*k)->salt.empty() && (*k)->iterations != 0) {
       creds_ = std::move(**k);
@@ -560,17 +601,20 @@ class scram_server final : public server_mechanism {
       const std::string salt = made_up_salt();
       if (*p) {
         auto c = scram_derive_credentials<Hash>(**p, salt, o_.iterations);
-        known_ = c.has_value();
+        known_ = derived = c.has_value();
         if (known_) creds_ = std::move(*c);
       }
       if (!known_) {
-        // Unknown user: carry on with a random salt so the exchange looks the
-        // same (RFC 5802 §5.1 recommends not revealing which users exist);
-        // the proof check below fails.
+        // Unknown user: carry on with a made-up salt and our own count, so
+        // that the exchange looks like a known user's (see the top of this
+        // file); the proof check at the client-final-message fails exactly
+        // as for a wrong password.
         creds_ = scram_credentials{salt, o_.iterations, std::string(Hash::digest_size, '\0'),
                                    std::string(Hash::digest_size, '\0')};
       }
     }
+    // No PBKDF2 ran above: run the stand-in (see the class comment).
+    if (!derived && o_.equalize_timing) stand_in_derivation();
     nonce_ = m->nonce + detail::random_chars(*ctx_.random, o_.nonce_length, detail::nonce_alphabet_printable);
     server_first_ = "r=" + nonce_ + ",s=" + crypto::base64_encode(creds_.salt) + ",i=" + std::to_string(creds_.iterations);
     state_ = state::expect_client_final;
@@ -605,6 +649,16 @@ class scram_server final : public server_mechanism {
     }
     state_ = state::expect_empty_response;
     return server_step::challenge(std::move(v));
+  }
+
+  // What scram_derive_credentials() costs over the announced salt and count
+  // (capped at ours), for a fixed password; the keys are discarded. The
+  // comparison goes through a volatile (constant_time_equal), so that the
+  // derivation cannot be optimised away although nothing uses its result.
+  void stand_in_derivation() const {
+    const auto c = scram_derive_credentials<Hash>("xmppcore-scram-stand-in", creds_.salt,
+                                                  std::min(creds_.iterations, o_.iterations));
+    if (c) (void)crypto::constant_time_equal(c->stored_key, creds_.stored_key);
   }
 
   std::string made_up_salt() {
