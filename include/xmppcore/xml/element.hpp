@@ -108,6 +108,20 @@ class byte_buffer {
     }
     n_ += n;
   }
+  /// append() for bytes that lie in a larger buffer readable up to
+  /// `readable_end`: a copy of up to 32 bytes moves 32 at once, with no
+  /// branch on its length (the extra bytes land in spare capacity past the
+  /// end, never in the data).
+  [[gnu::always_inline]] void append_within(const char* s, std::size_t n, const char* readable_end) {
+    if (n <= 32 && readable_end - s >= 32) [[likely]] {
+      if (cap_ - n_ < 32) [[unlikely]]
+        grow(32);
+      std::memcpy(p_ + n_, s, 32);
+      n_ += n;
+      return;
+    }
+    append(s, n);
+  }
   void push_back(char c) {
     if (n_ == cap_) [[unlikely]]
       grow(1);

@@ -1195,7 +1195,7 @@ inline const char* push_parser::fast_start_tag(const char* p, const char* end) {
   if (!q) return undo();
   auto n = static_cast<std::size_t>(q - p);
   if (!fits(0, n, lim_.max_name_bytes)) return undo();
-  open_names_.append(p, n);
+  open_names_.append_within(p, n, end);
   opens_.push_back({tag_name_start_, static_cast<std::uint32_t>(n), colon, 0, static_cast<std::uint32_t>(scope_.size()),
                     static_cast<std::uint32_t>(scope_chars_.size())});
   pushed = true;
@@ -1220,7 +1220,7 @@ inline const char* push_parser::fast_start_tag(const char* p, const char* end) {
     n = static_cast<std::size_t>(q - after);
     if (!fits(0, n, lim_.max_name_bytes)) return undo();
     raw_attr a{{arena_rel(), static_cast<std::uint32_t>(n)}, colon, {}};
-    st_.buf.append(after, n);
+    st_.buf.append_within(after, n, end);
     // = and the opening quote
     q = skip_space(q);
     if (q == end || *q != '=') return undo();
@@ -1245,7 +1245,7 @@ inline const char* push_parser::fast_start_tag(const char* p, const char* end) {
     n = static_cast<std::size_t>(q - v);
     if (!fits(0, n, lim_.max_attribute_bytes)) return undo();
     a.value = {arena_rel(), static_cast<std::uint32_t>(n)};
-    st_.buf.append(v, n);
+    st_.buf.append_within(v, n, end);
     raw_attrs_.push_back(a);
     skip_lf_ = false;
     ++q;  // the closing quote
