@@ -431,6 +431,35 @@ TEST_CASE("limits: each one gives policy-violation; just below it passes") {
   }
 }
 
+TEST_CASE("set_limits during an element applies when that element ends") {
+  const std::string big = "<message><body>" + std::string(10000, 'x') + "</body></message>";
+  parser_options o;
+  o.limits = limits::pre_authentication();
+  SUBCASE("tightening: the element in progress keeps the old profile, the next one gets the new") {
+    push_parser p;  // defaults
+    REQUIRE(p.receive(c2s_header + "<message><body>" + std::string(5000, 'x')).status == parse_status::ok);
+    p.set_limits(limits::pre_authentication());
+    CHECK(p.current_limits().max_element_bytes == limits::defaults().max_element_bytes);
+    REQUIRE(p.receive(std::string(5000, 'x') + "</body></message>").status == parse_status::ok);
+    CHECK(p.current_limits().max_element_bytes == limits::pre_authentication().max_element_bytes);
+    CHECK(p.receive(big).status == parse_status::failed);
+    CHECK(p.error().condition == stream_condition::policy_violation);
+  }
+  SUBCASE("loosening: the element in progress is still held to the old profile") {
+    push_parser p(o);
+    REQUIRE(p.receive(c2s_header + "<message><body>").status == parse_status::ok);
+    p.set_limits(limits::defaults());
+    CHECK(p.receive(std::string(10000, 'x') + "</body></message>").status == parse_status::failed);
+    CHECK(p.error().reason == "element exceeds max_element_bytes");
+  }
+  SUBCASE("loosening between elements applies at once") {
+    push_parser p(o);
+    REQUIRE(p.receive(c2s_header + "<auth/>").status == parse_status::ok);
+    p.set_limits(limits::defaults());
+    CHECK(p.receive(big).status == parse_status::ok);
+  }
+}
+
 TEST_CASE("a huge element fails at the limit, fed in any chunking") {
   // 4 MiB of text in one element; default limit is 256 KiB. The error comes
   // once the limit is crossed, whatever the chunk size.

@@ -30,8 +30,18 @@
 // other character data, references included, is <bad-format/> because the
 // stream's content model has no text (the XML is well-formed, just not XMPP).
 //
+// Memory: the limits bound what is held for unfinished work (the element or
+// start tag in progress, open names, the namespace scope), whatever the
+// input. What one receive() call delivers -- its events and the elements
+// completed in it -- stays valid until the next call, so that part grows with
+// the size of the caller's chunk, linearly (the caller chooses the chunk:
+// a 4 KiB read delivers a few KiB). Small feeds (up to 32 bytes per call) of
+// plain text or attribute bytes skip the state machine (take_plain()); the
+// content cycle (text, '<', tag) jumps from state to state directly.
+//
 // Errors are values: receive() never throws; the first error is sticky
-// (status failed, error() says the condition, byte offset and reason).
+// (status failed, error() says the condition, byte offset and reason) until
+// restart() begins a new stream.
 #pragma once
 
 #include <algorithm>
