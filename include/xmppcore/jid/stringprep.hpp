@@ -23,7 +23,12 @@
 // the RFC 3454 §6 bidi check should treat code points unassigned in Unicode 3.2 as neither
 // RandALCat nor LCat (tables D.1/D.2); ICU uses their current Bidi_Class instead, so a query string
 // containing such a code point can pass or fail the bidi rule differently from RFC 3454/libidn.
-// Stored-string mode is exact: unassigned code points are refused before the bidi step.
+// Stored-string mode is exact for unassigned code points (refused before the bidi step), but not
+// for the ~265 assigned ones whose bidi class changed after Unicode 3.2 (Braille U+2800..U+28FF,
+// U+2132, U+302E/F became L; U+17B4/5, U+1885/6 stopped being L): ICU classes them as Unicode 15
+// does, so e.g. U+05D0 U+2800 U+05D0 is a bidi error here and valid for RFC 3454 and libidn.
+// Matching RFC 3454 exactly would mean running §6 ourselves with tables D.1/D.2, which ICU's
+// usprep does not allow (its profiles always run their own bidi step).
 //
 // Empty output is reported as prep_error::empty by every profile: an empty node, resource,
 // domain label, SASL user name or password is never valid in XMPP (draft §3.1; RFC 4616 §2 and

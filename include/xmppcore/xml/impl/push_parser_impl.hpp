@@ -1492,8 +1492,9 @@ inline bool push_parser::end_element(const char* p) {
     const std::string_view qn(open_names_.data() + o.name_off, o.name_len);
     const std::string_view prefix = o.colon ? qn.substr(0, o.colon - 1) : std::string_view{};
     detail::node_rec n;
-    n.prefix = arena_append(prefix);
-    n.local = arena_append(o.colon ? qn.substr(o.colon) : qn);
+    const detail::sref whole = arena_append(qn);  // one copy; prefix and local are parts of it
+    n.prefix = {whole.off, static_cast<std::uint32_t>(prefix.size())};
+    n.local = {whole.off + o.colon, o.name_len - o.colon};
     if (!resolve(prefix, n.ns, p - 1)) return false;
     event e;
     e.kind_ = event_kind::element_ended;
