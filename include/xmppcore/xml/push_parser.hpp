@@ -145,7 +145,6 @@ class event {
   std::uint32_t depth_ = 0;
   std::uint32_t node_ = 0;
   std::uint32_t base_ = detail::no_index;  // index into the parser's bases, or none
-  std::uint32_t text_off_ = 0, text_len_ = 0;
   const detail::store* s_ = nullptr;
   const detail::element_base* b_ = nullptr;
   std::string_view text_;
@@ -188,10 +187,15 @@ class push_parser {
   /// The next queued event, or nullopt when the queue is empty.
   std::optional<event> next_event() noexcept {
     if (q_head_ >= q_.size()) return std::nullopt;
-    event e = q_[q_head_++];
+    const queued& r = q_[q_head_++];
+    event e;
+    e.kind_ = r.kind;
+    e.depth_ = r.depth;
+    e.node_ = r.node;
+    e.base_ = r.base;
     e.s_ = &st_;
-    e.b_ = e.base_ == detail::no_index ? &event_base_ : &bases_[e.base_];
-    if (e.kind_ == event_kind::text) e.text_ = {st_.buf.data() + e.text_off_, e.text_len_};
+    e.b_ = r.base == detail::no_index ? &event_base_ : &bases_[r.base];
+    if (r.kind == event_kind::text) e.text_ = {st_.buf.data() + r.text_off, r.text_len};
     return e;
   }
   /// Number of events not yet taken.
@@ -483,7 +487,12 @@ class push_parser {
   detail::element_base cur_;         // base of the element being built
   detail::element_base event_base_;  // all zero: events mode
   std::vector<detail::element_base> bases_;
-  std::vector<event> q_;
+  // What the queue holds (next_event() adds the views): a third of an event's size.
+  struct queued {
+    event_kind kind{};
+    std::uint32_t depth = 0, node = 0, base = detail::no_index, text_off = 0, text_len = 0;
+  };
+  std::vector<queued> q_;
   std::size_t q_head_ = 0;
   std::uint64_t gen_ = 1;
   stream_header header_;

@@ -362,11 +362,11 @@ inline bool push_parser::append_text(const char* s, std::size_t n, const char* a
         text_node_ = add_node(r, opens_.back().node);
       }
     } else {
-      event e;
-      e.kind_ = event_kind::text;
-      e.depth_ = depth_ - 1;
-      e.text_off_ = static_cast<std::uint32_t>(st_.buf.size());
-      e.text_len_ = 0;
+      queued e;
+      e.kind = event_kind::text;
+      e.depth = depth_ - 1;
+      e.text_off = static_cast<std::uint32_t>(st_.buf.size());
+      e.text_len = 0;
       q_.push_back(e);
       text_node_ = static_cast<std::uint32_t>(q_.size() - 1);
     }
@@ -375,7 +375,7 @@ inline bool push_parser::append_text(const char* s, std::size_t n, const char* a
   if (opt_.mode == parse_mode::elements)
     st_.nodes[cur_.node + text_node_].local.len += static_cast<std::uint32_t>(n);
   else
-    q_[text_node_].text_len_ += static_cast<std::uint32_t>(n);
+    q_[text_node_].text_len += static_cast<std::uint32_t>(n);
   return true;
 }
 
@@ -1372,10 +1372,10 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
       (opt_.mode == parse_mode::elements && depth_ >= 3) ? opens_[opens_.size() - 2].node : detail::no_index;
   o.node = add_node(n, parent);
   if (opt_.mode == parse_mode::events) {
-    event e;
-    e.kind_ = event_kind::element_started;
-    e.depth_ = depth_ - 1;
-    e.node_ = o.node;
+    queued e;
+    e.kind = event_kind::element_started;
+    e.depth = depth_ - 1;
+    e.node = o.node;
     q_.push_back(e);
   }
   raw_attrs_.clear();
@@ -1450,8 +1450,8 @@ inline bool push_parser::finish_root(const char* p) {
   header_ok_ = true;
   clear_arena();
   raw_attrs_.clear();
-  event e;
-  e.kind_ = event_kind::stream_opened;
+  queued e;
+  e.kind = event_kind::stream_opened;
   q_.push_back(e);
   state_ = st::between;
   reclamp_ = true;
@@ -1479,8 +1479,8 @@ inline bool push_parser::end_element(const char* p) {
   close_text();
   const open_rec o = opens_.back();
   if (depth_ == 1) {  // </stream:stream> (draft §4.4)
-    event e;
-    e.kind_ = event_kind::stream_closed;
+    queued e;
+    e.kind = event_kind::stream_closed;
     q_.push_back(e);
     state_ = st::closed;
     src_active_ = false;
@@ -1496,10 +1496,10 @@ inline bool push_parser::end_element(const char* p) {
     n.prefix = {whole.off, static_cast<std::uint32_t>(prefix.size())};
     n.local = {whole.off + o.colon, o.name_len - o.colon};
     if (!resolve(prefix, n.ns, p - 1)) return false;
-    event e;
-    e.kind_ = event_kind::element_ended;
-    e.depth_ = depth_ - 1;
-    e.node_ = add_node(n, detail::no_index);
+    queued e;
+    e.kind = event_kind::element_ended;
+    e.depth = depth_ - 1;
+    e.node = add_node(n, detail::no_index);
     q_.push_back(e);
   }
   scope_.resize(o.scope_size);
@@ -1522,11 +1522,11 @@ inline bool push_parser::end_element(const char* p) {
     }
     b.src_len = opt_.keep_source ? static_cast<std::uint32_t>(st_.src.size() - cur_.src) : 0;
     bases_.push_back(b);
-    event e;
-    e.kind_ = event_kind::element_received;
-    e.depth_ = 1;
-    e.node_ = 0;
-    e.base_ = static_cast<std::uint32_t>(bases_.size() - 1);
+    queued e;
+    e.kind = event_kind::element_received;
+    e.depth = 1;
+    e.node = 0;
+    e.base = static_cast<std::uint32_t>(bases_.size() - 1);
     q_.push_back(e);
     // The next element starts after everything recorded so far.
     cur_ = {static_cast<std::uint32_t>(st_.nodes.size()), static_cast<std::uint32_t>(st_.attrs.size()),
