@@ -26,8 +26,13 @@
 //    gives an equal element;
 //  * a pause stops exactly after a '>' that ends a top-level element;
 //  * elements and events modes agree on the verdict unless a limit was hit
-//    (the two modes count text and buffered bytes differently by design).
+//    (the two modes count text and buffered bytes differently by design);
+//  * the writer takes every element the parser delivered, and parsing what it
+//    wrote gives the same element by expanded names, attribute values and
+//    text (parse(write(x)) == x; prefixes and declarations are the writer's).
+#include <xmppcore/xml/document.hpp>
 #include <xmppcore/xml/push_parser.hpp>
+#include <xmppcore/xml/writer.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -219,6 +224,53 @@ void check_reparse(const stream_header& h, std::string_view src, const std::stri
   PROP(opened == 1 && elements == 1 && closed == 1);
 }
 
+// What the writer must keep: expanded names, attribute values, text, order.
+void describe_expanded(const element& e, std::string& out) {
+  out += '<';
+  put(out, e.ns());
+  put(out, e.name());
+  for (std::size_t i = 0; i < e.attribute_count(); ++i) {
+    const auto a = e.attribute_at(i);
+    out += " a";
+    put(out, a.ns);
+    put(out, a.local);
+    put(out, a.value);
+  }
+  out += '>';
+  for (auto n : e.children()) {
+    if (n.is_text()) {
+      out += 'T';
+      put(out, n.text());
+    } else {
+      describe_expanded(n.as_element(), out);
+    }
+  }
+  out += "</>";
+}
+
+// parse(write(x)) == x for an element the parser delivered.
+void check_write_round_trip(const stream_header& h, const element& e) {
+  const std::string bytes = to_xml(e, h.content_namespace);
+  if (bytes.empty()) {
+    std::fprintf(stderr, "writer refused an element the parser accepted\n");
+    PROP(false);
+  }
+  auto d = document::parse(bytes, h.content_namespace, huge_limits());
+  if (!d) {
+    std::fprintf(stderr, "writer output does not parse: %.*s\n%s\n", static_cast<int>(bytes.size()), bytes.data(),
+                 std::string(d.error().reason).c_str());
+    PROP(false);
+  }
+  std::string want, got;
+  describe_expanded(e, want);
+  describe_expanded(d->root(), got);
+  if (want != got) {
+    std::fprintf(stderr, "round trip changed the element:\n%s\n%s\nwritten: %s\n", want.c_str(), got.c_str(),
+                 bytes.c_str());
+    PROP(false);
+  }
+}
+
 bool restarts_stream(const element& e) {
   return e.is(ns::xmpp_tls, "proceed") || e.is(ns::xmpp_sasl, "success");
 }
@@ -271,6 +323,7 @@ outcome drive(std::string_view in, const std::vector<std::size_t>& cuts, const c
             o.events += d;
             o.events += '\n';
             last_was_top_end = true;
+            if (deep_checks) check_write_round_trip(*p.header(), e);
             restart = restarts_stream(e);
             switch_limits = e.is(ns::xmpp_sasl, "success");
             const std::string_view src = e.source();
