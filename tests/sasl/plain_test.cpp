@@ -7,8 +7,6 @@
 
 #include <xmppcore/sasl/scram.hpp>
 
-#include <algorithm>
-#include <ctime>
 #include <string>
 
 using namespace xmppcore::sasl;
@@ -25,21 +23,11 @@ server_step verdict(fixture& f, std::string_view msg) {
   plain_server s(f.ctx());
   return s.step(msg);
 }
-// Processor time of the fastest of `runs` verdicts on `msg`. Processor time
-// leaves out the time other processes hold the CPU, and the minimum drops
-// one-off costs (ICU's first load, cache misses), so the ratios checked below
-// hold on a loaded machine.
+// Processor time of the fastest of `runs` verdicts on `msg` (a failure each).
 double cpu_seconds(fixture& f, std::string_view msg, plain_server_options o = {}, int runs = 5) {
-  double best = 1e9;
-  for (int i = 0; i < runs; ++i) {
-    plain_server s(o, f.ctx());
-    const std::clock_t t0 = std::clock();
-    const auto v = s.step(msg);
-    const std::clock_t t1 = std::clock();
-    CHECK(v.is_failure());
-    best = std::min(best, static_cast<double>(t1 - t0) / CLOCKS_PER_SEC);
-  }
-  return best;
+  return xc_test::fastest_cpu_seconds([&] { return plain_server(o, f.ctx()); },
+                                      [&](plain_server& s) { return s.step(msg); },
+                                      [](const auto& v) { CHECK(v.is_failure()); }, runs);
 }
 }  // namespace
 

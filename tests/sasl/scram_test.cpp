@@ -9,7 +9,6 @@
 #include <xmppcore/sasl/detail/text.hpp>
 
 #include <algorithm>
-#include <ctime>
 #include <string>
 
 using namespace xmppcore::sasl;
@@ -468,21 +467,13 @@ TEST_CASE("scram server: every rejection") {
 }
 
 namespace {
-// Processor time of the fastest of `runs` answers to client-first `cf` (see
-// cpu_seconds() in plain_test.cpp: processor time leaves out other processes,
-// the minimum leaves out one-off costs). Every answer must be a server-first.
+// Processor time of the fastest of `runs` answers to client-first `cf`; every
+// answer must be a server-first (xc_test::fastest_cpu_seconds).
 template <class Hash>
 double server_first_cpu(fixture& f, std::string_view cf, const scram_server_options& o = {}, int runs = 5) {
-  double best = 1e9;
-  for (int i = 0; i < runs; ++i) {
-    scram_server<Hash> s(o, f.ctx());
-    const std::clock_t t0 = std::clock();
-    const auto v = s.step(cf);
-    const std::clock_t t1 = std::clock();
-    CHECK(v.is_challenge());
-    best = std::min(best, static_cast<double>(t1 - t0) / CLOCKS_PER_SEC);
-  }
-  return best;
+  return xc_test::fastest_cpu_seconds([&] { return scram_server<Hash>(o, f.ctx()); },
+                                      [&](scram_server<Hash>& s) { return s.step(cf); },
+                                      [](const auto& v) { CHECK(v.is_challenge()); }, runs);
 }
 
 // The server-first's timing must not tell which users exist or how their
@@ -564,15 +555,10 @@ void server_first_timing() {
   CHECK(fast_unknown * 20 < known);
   CHECK(fast_stored * 20 < known);
   // Malformed messages never reach the store and pay nothing.
-  double malformed = 1e9;
-  for (int i = 0; i < 5; ++i) {
-    scram_server<Hash> s(scram_server_options{}, f.ctx());
-    const std::clock_t t0 = std::clock();
-    const auto v = s.step(std::string_view("n,,n=nobody,r=a b"));
-    const std::clock_t t1 = std::clock();
-    CHECK(v.is_failure());
-    malformed = std::min(malformed, static_cast<double>(t1 - t0) / CLOCKS_PER_SEC);
-  }
+  const double malformed = xc_test::fastest_cpu_seconds(
+      [&] { return scram_server<Hash>(scram_server_options{}, f.ctx()); },
+      [](scram_server<Hash>& s) { return s.step(std::string_view("n,,n=nobody,r=a b")); },
+      [](const auto& v) { CHECK(v.is_failure()); });
   CHECK(malformed * 20 < known);
 }
 }  // namespace
