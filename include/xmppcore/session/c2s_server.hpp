@@ -736,6 +736,9 @@ class c2s_server final : public detail::stream_machine {
       return;
     }
     push_element(event_kind::stanza_received, e);
+    // The sender: 'from' was this JID or absent (then the router stamps it,
+    // e.g. with stanza::stamp_from; draft §9.1.2 option 2).
+    events_.back().identity = bound_->full();
   }
 
   stanza::reply_options reply_opts() {

@@ -119,7 +119,8 @@ struct event {
   /// credentials_requested: the DIGEST-MD5 realm (empty otherwise).
   std::string_view realm;
   /// authenticated: the bare JID; authorization_requested: the authzid asked for;
-  /// resource_requested / resource_bound / ready: the full JID.
+  /// resource_requested / resource_bound / ready: the full JID; stanza_received
+  /// (server): the sender's full JID, which 'from' either names or lacks (draft §9.1.2).
   std::string_view identity;
   /// credentials_requested: what to look up.
   credential_kind credential = credential_kind::password;
