@@ -33,6 +33,9 @@
 #include <xmppcore/stanza/reply.hpp>
 #include <xmppcore/stanza/rules.hpp>
 #include <xmppcore/stanza/stanza.hpp>
+#include <xmppcore/stream/error.hpp>
+#include <xmppcore/stream/features.hpp>
+#include <xmppcore/stream/header.hpp>
 #include <xmppcore/xml/document.hpp>
 #include <xmppcore/xml/element.hpp>
 #include <xmppcore/xml/limits.hpp>
