@@ -112,18 +112,22 @@ struct pair {
   std::size_t chunk_c2s = SIZE_MAX, chunk_s2c = SIZE_MAX, write_chunk = SIZE_MAX;
   std::function<void(session::c2s_server&, const session::event&)> on_server_event;
   std::function<void(session::c2s_client&, const session::event&)> on_client_event;
+  /// A man in the middle: may rewrite each piece the server writes before the client reads it.
+  std::function<void(std::string&)> tamper_s2c;
   pair_log log;
   std::string to_server, to_client;  // in flight
 
   template <class M>
-  bool flush(M& m, std::string& wire, std::string& all) {
+  bool flush(M& m, std::string& wire, std::string& all, const std::function<void(std::string&)>* tamper = nullptr) {
     bool moved = false;
     while (m.wants_output()) {
       auto out = m.pending_output();
       const std::size_t n = std::min(out.size(), write_chunk);
-      wire.append(out.data(), n);
-      all.append(out.data(), n);
+      std::string piece(out.data(), n);
       m.mark_sent(n);
+      if (tamper && *tamper) (*tamper)(piece);
+      wire += piece;
+      all += piece;
       moved = true;
     }
     return moved;
@@ -158,7 +162,7 @@ struct pair {
     for (int round = 0; round < 1000; ++round) {
       bool moved = false;
       moved |= flush(client, to_server, log.c2s);
-      moved |= flush(server, to_client, log.s2c);
+      moved |= flush(server, to_client, log.s2c, &tamper_s2c);
       moved |= feed(server, to_server, chunk_c2s, log.server_events, log.server_stanzas, on_server_event);
       moved |= feed(client, to_client, chunk_s2c, log.client_events, log.client_stanzas, on_client_event);
       if (!moved) break;
