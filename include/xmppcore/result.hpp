@@ -1,6 +1,6 @@
 // xmppcore — result<T, E>: a value or an error, never an exception.
 //
-// STYLE.md §3: fallible calls return a value-or-error in the spirit of
+// Fallible calls return a value-or-error in the spirit of
 // std::expected (C++23, not yet in GCC 12's C++20 mode). Errors are usually a
 // layer's own enum class (jid::errc, sasl::...), or std::error_code.
 #pragma once

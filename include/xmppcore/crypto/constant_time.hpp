@@ -1,6 +1,6 @@
 // xmppcore — comparison of secrets without data-dependent timing.
 //
-// STYLE.md §4: SASL proofs, DIGEST-MD5 responses and dialback keys are compared
+// SASL proofs, DIGEST-MD5 responses and dialback keys are compared
 // with this, so a network peer cannot learn how many leading bytes matched.
 #pragma once
 

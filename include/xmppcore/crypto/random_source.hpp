@@ -1,4 +1,4 @@
-// xmppcore — the randomness interface (STYLE.md §4, DESIGN.md sans-I/O contract).
+// xmppcore — the randomness interface (README, "Architecture": what only the embedder knows).
 //
 // The library never reads /dev/urandom or a global RNG itself: nonces and
 // cnonces come from the embedder's source, and tests pass a deterministic one
