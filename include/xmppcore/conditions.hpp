@@ -4,7 +4,7 @@
 // (draft §6.4) are closed sets of names defined by the spec. They live here, at
 // the bottom of the layer stack, because the XML parser already has to report
 // stream conditions (<restricted-xml/>, <xml-not-well-formed/>, ...) and the
-// parser comes before stream/ in DESIGN.md's layer order.
+// parser comes before stream/ in the layer order (README, "Architecture").
 #pragma once
 
 #include <array>
@@ -68,15 +68,21 @@ enum class stanza_condition : std::uint8_t {
   unexpected_request,
 };
 
-/// SASL failure conditions, draft §6.4 (7 of them).
+/// SASL failure conditions: the 7 of draft §6.4, then one that RFC 6120 added.
 enum class sasl_condition : std::uint8_t {
   aborted,
-  incorrect_encoding,
+  incorrect_encoding,  ///< the XMPP element's base64 is bad (draft §6.4), never a mechanism's own syntax
   invalid_authzid,
   invalid_mechanism,
   mechanism_too_weak,
   not_authorized,
   temporary_auth_failure,
+  /// Not in the draft: RFC 6120 §6.5.8 added it for a request that is malformed,
+  /// e.g. "the data sent violates the syntax for the specified SASL mechanism".
+  /// The mechanisms here answer it for a message that cannot be parsed (see
+  /// sasl/mechanism.hpp). A peer that knows only the draft's seven still reads
+  /// the <failure/> as the end of the handshake; the child only says why (draft §6.2).
+  malformed_request,
 };
 
 /// The four stanza error types of draft §9.3.2 plus "continue" (five in all).
@@ -113,9 +119,9 @@ inline constexpr std::array<std::string_view, 22> stanza_condition_names{
     "undefined-condition",   "unexpected-request",
 };
 
-inline constexpr std::array<std::string_view, 7> sasl_condition_names{
+inline constexpr std::array<std::string_view, 8> sasl_condition_names{
     "aborted",           "incorrect-encoding",  "invalid-authzid",        "invalid-mechanism",
-    "mechanism-too-weak", "not-authorized",     "temporary-auth-failure",
+    "mechanism-too-weak", "not-authorized",     "temporary-auth-failure", "malformed-request",
 };
 
 inline constexpr std::array<std::string_view, 5> stanza_error_type_names{

@@ -41,7 +41,7 @@ TEST_CASE("stanza conditions: the 22 names of draft §9.3.3 round-trip") {
   CHECK_FALSE(stanza_condition_from_string("Bad-Request").has_value());
 }
 
-TEST_CASE("sasl conditions: the 7 names of draft §6.4 round-trip") {
+TEST_CASE("sasl conditions: the 7 names of draft §6.4 and RFC 6120's malformed-request round-trip") {
   const char* names[] = {"aborted", "incorrect-encoding", "invalid-authzid", "invalid-mechanism",
                          "mechanism-too-weak", "not-authorized", "temporary-auth-failure"};
   for (const char* n : names) {
@@ -49,6 +49,17 @@ TEST_CASE("sasl conditions: the 7 names of draft §6.4 round-trip") {
     auto c = sasl_condition_from_string(n);
     REQUIRE(c.has_value());
     CHECK(to_string(*c) == n);
+  }
+  // RFC 6120 §6.5.8 (not in the draft), spelled as in RFC 6120's XML schema.
+  CHECK(to_string(sasl_condition::malformed_request) == "malformed-request");
+  CHECK(sasl_condition_from_string("malformed-request") == sasl_condition::malformed_request);
+  // The draft's seven keep their values; the addition comes after them.
+  CHECK(static_cast<int>(sasl_condition::temporary_auth_failure) == 6);
+  CHECK(static_cast<int>(sasl_condition::malformed_request) == 7);
+  // Conditions RFC 6120 added but this library does not produce stay unknown.
+  for (const char* n : {"account-disabled", "credentials-expired", "encryption-required", "malformed_request"}) {
+    CAPTURE(n);
+    CHECK_FALSE(sasl_condition_from_string(n).has_value());
   }
   CHECK(stanza_error_type_from_string("continue") == stanza_error_type::continue_);
   CHECK_FALSE(stanza_error_type_from_string("").has_value());
