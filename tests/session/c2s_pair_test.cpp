@@ -131,3 +131,84 @@ TEST_CASE("c2s pair: every split of both byte streams and partial writes give th
     }
   }
 }
+
+TEST_CASE("c2s pair: every mechanism, one byte at a time and other splits, gives the reference session") {
+  for (auto m : {sasl::mechanism_id::scram_sha256, sasl::mechanism_id::scram_sha1, sasl::mechanism_id::digest_md5,
+                 sasl::mechanism_id::plain}) {
+    CAPTURE(sasl::to_string(m));
+    std::vector<std::string> ref_c, ref_s;
+    std::string ref_c2s, ref_s2c;
+    {
+      setup s;
+      s.ccfg.mechanisms = {m};
+      session::c2s_server server(s.scfg);
+      session::c2s_client client(s.ccfg);
+      pair p{client, server};
+      auto& log = p.run();
+      REQUIRE(client.state() == session::c2s_client_state::established);
+      ref_c = log.client_events;
+      ref_s = log.server_events;
+      ref_c2s = log.c2s;
+      ref_s2c = log.s2c;
+    }
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{64}}) {
+      for (std::size_t wchunk : {std::size_t{1}, SIZE_MAX}) {
+        CAPTURE(chunk);
+        CAPTURE(wchunk);
+        setup s;
+        s.ccfg.mechanisms = {m};
+        session::c2s_server server(s.scfg);
+        session::c2s_client client(s.ccfg);
+        pair p{client, server};
+        p.chunk_c2s = chunk;
+        p.chunk_s2c = chunk;
+        p.write_chunk = wchunk;
+        auto& log = p.run();
+        CHECK(log.client_events == ref_c);
+        CHECK(log.server_events == ref_s);
+        CHECK(log.c2s == ref_c2s);
+        CHECK(log.s2c == ref_s2c);
+      }
+    }
+  }
+}
+
+TEST_CASE("c2s pair: an asynchronous server store gives the same session as a synchronous one, over any split") {
+  for (auto m : {sasl::mechanism_id::scram_sha256, sasl::mechanism_id::digest_md5, sasl::mechanism_id::plain}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, SIZE_MAX}) {
+      CAPTURE(sasl::to_string(m));
+      CAPTURE(chunk);
+      setup s;
+      s.ccfg.mechanisms = {m};
+      s.scfg.credentials = nullptr;
+      s.scfg.resources = nullptr;
+      session::c2s_server server(s.scfg);
+      session::c2s_client client(s.ccfg);
+      pair p{client, server};
+      p.chunk_c2s = chunk;
+      p.chunk_s2c = chunk;
+      int requests = 0;
+      p.on_server_event = [&](session::c2s_server& srv, const session::event& ev) {
+        if (ev.kind == session::event_kind::credentials_requested) {
+          ++requests;
+          if (ev.credential == session::credential_kind::password)
+            CHECK(srv.answer_credentials(s.store.password(ev.username, ev.realm)));
+          else if (ev.credential == session::credential_kind::digest_md5_secret)
+            CHECK(srv.answer_credentials(sasl::lookup_result<std::string>(std::optional<std::string>{})));
+          else
+            CHECK(srv.answer_credentials(
+                sasl::lookup_result<sasl::scram_credentials>(std::optional<sasl::scram_credentials>{})));
+        } else if (ev.kind == session::event_kind::resource_requested) {
+          ++requests;
+          CHECK(srv.answer_resource(s.res.check(*jid::jid::parse(ev.identity))));
+        }
+      };
+      p.run();
+      CHECK(requests >= 2);
+      CHECK(client.state() == session::c2s_client_state::established);
+      CHECK(server.state() == session::c2s_server_state::established);
+      REQUIRE(client.bound().has_value());
+      CHECK(client.bound()->full() == "juliet@example.com/balcony");
+    }
+  }
+}
