@@ -54,6 +54,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 
 // ------------------------------------------------------------ heap counting --
 namespace {
@@ -62,6 +63,7 @@ namespace {
 struct heap_count {
   std::int64_t bytes = 0;
   std::int64_t blocks = 0;
+  std::int64_t peak = 0;  // highest `bytes` since the last reset_peak()
 };
 heap_count g_new;    // operator new (xmppcore, and everything else C++)
 heap_count g_xml;    // libxml2's xmlMalloc family
@@ -75,6 +77,7 @@ void* counted_malloc(heap_count& h, std::size_t n) noexcept {
   std::memcpy(base, &n, sizeof n);
   h.bytes += static_cast<std::int64_t>(n);
   ++h.blocks;
+  h.peak = std::max(h.peak, h.bytes);
   return base + prefix_bytes;
 }
 void counted_free(heap_count& h, void* p) noexcept {
@@ -95,6 +98,7 @@ void* counted_realloc(heap_count& h, void* p, std::size_t n) noexcept {
   if (nb == nullptr) return nullptr;
   std::memcpy(nb, &n, sizeof n);
   h.bytes += static_cast<std::int64_t>(n) - static_cast<std::int64_t>(old);
+  h.peak = std::max(h.peak, h.bytes);
   return nb + prefix_bytes;
 }
 
@@ -107,6 +111,7 @@ void* counted_new_aligned(std::size_t n, std::align_val_t al) {
   std::memcpy(base + a - sizeof n, &n, sizeof n);
   g_new.bytes += static_cast<std::int64_t>(n);
   ++g_new.blocks;
+  g_new.peak = std::max(g_new.peak, g_new.bytes);
   return base + a;
 }
 void counted_delete_aligned(void* p, std::align_val_t al) noexcept {
@@ -300,20 +305,25 @@ inline void drain(xml::push_parser& p, our_counts& c) {
     }
   }
 }
-// Feeds `data` in `chunk`-byte pieces; returns the final status.
+// Feeds `data` in `chunk`-byte pieces, each until consumed (a call stopped
+// by the delivery bound, status full, is followed by one with the rest after
+// the queue is drained); returns the final status.
 xml::parse_status ours_feed(xml::push_parser& p, std::string_view data, std::size_t chunk, our_counts& c) {
   xml::parse_status st = xml::parse_status::ok;
   for (std::size_t i = 0; i < data.size(); i += chunk) {
-    const auto piece = data.substr(i, chunk);
-    const auto r = p.receive(piece);
-    drain(p, c);
-    st = r.status;
-    if (st == xml::parse_status::failed) return st;
-    if (st == xml::parse_status::closed) {
-      if (i + r.consumed != data.size()) return xml::parse_status::failed;  // bytes after the close
-      return st;
-    }
-    if (r.consumed != piece.size()) return xml::parse_status::failed;
+    std::string_view piece = data.substr(i, chunk);
+    do {
+      const auto r = p.receive(piece);
+      drain(p, c);
+      st = r.status;
+      if (st == xml::parse_status::failed) return st;
+      if (st == xml::parse_status::closed) {
+        const auto at = static_cast<std::size_t>(piece.data() - data.data()) + r.consumed;
+        return at == data.size() ? st : xml::parse_status::failed;  // bytes after the close
+      }
+      piece.remove_prefix(r.consumed);
+    } while (st == xml::parse_status::full);
+    if (!piece.empty()) return xml::parse_status::failed;
   }
   return st;
 }
@@ -608,6 +618,39 @@ void bm_idle_libxml2(benchmark::State& state) {
   set_heap_counters(state, held);
 }
 
+// Memory per stream under reads full of tiny stanzas: the stream header, then
+// `reads` reads of `read` bytes each (one stanza repeated, cut wherever the
+// read ends), each fed as an embedder would: receive, drain, and after `full`
+// receive the rest of the read. Counters, per stream: the peak heap while
+// parsing (peak_heap_bytes) and what the parser holds after the last read,
+// drained but without release_memory() (idle_heap_bytes).
+constexpr std::size_t memory_reads = 4;
+void bm_read_memory(benchmark::State& state, xml::parse_mode mode, std::string_view stanza, std::size_t read) {
+  std::string in(xmppcore_bench::detail::c2s_header);
+  const std::size_t header = in.size();
+  while (in.size() < header + memory_reads * read) in += stanza;
+  in.resize(header + memory_reads * read);
+  const auto opts = our_options(mode);
+  std::int64_t peak = 0, idle = 0;
+  for (auto _ : state) {
+    const auto base = g_new;
+    g_new.peak = g_new.bytes;
+    xml::push_parser p(opts);  // on the stack: only what it allocates is counted
+    our_counts k;
+    const auto st = ours_feed(p, std::string_view(in).substr(0, header), header, k);
+    if (st != xml::parse_status::ok || ours_feed(p, std::string_view(in).substr(header), read, k) != xml::parse_status::ok) {
+      state.SkipWithError("xmppcore: read-memory input rejected");
+      break;
+    }
+    peak = g_new.peak - base.bytes;
+    idle = g_new.bytes - base.bytes;
+    benchmark::DoNotOptimize(k);
+  }
+  state.counters["peak_heap_bytes"] = static_cast<double>(peak);
+  state.counters["idle_heap_bytes"] = static_cast<double>(idle);
+  state.counters["read_bytes"] = static_cast<double>(read);
+}
+
 // ------------------------------------------------------------ registration --
 std::string name_of(std::string_view group, std::string_view parser, std::string_view prof, std::string_view tail) {
   std::string n(group);
@@ -654,6 +697,21 @@ const bool g_registered = [] {
   RegisterBenchmark("BM_idle_memory/xmppcore_elements", bm_idle_ours, xml::parse_mode::elements)->Iterations(1);
   RegisterBenchmark("BM_idle_memory/expat", bm_idle_expat)->Iterations(1);
   RegisterBenchmark("BM_idle_memory/libxml2_sax2", bm_idle_libxml2)->Iterations(1);
+  // Memory per stream for reads of tiny stanzas (4 KiB, 64 KiB, 1 MiB reads).
+  constexpr std::array<std::pair<std::string_view, std::string_view>, 2> tiny{{
+      {"a", "<a/>"},
+      {"message", "<message to='romeo@example.net' id='m1' type='chat'><body>hi</body></message>"},
+  }};
+  for (const auto& [tname, stanza] : tiny)
+    for (std::size_t read : {std::size_t(4) << 10, std::size_t(64) << 10, std::size_t(1) << 20})
+      for (auto mode : {xml::parse_mode::events, xml::parse_mode::elements})
+        RegisterBenchmark(name_of("BM_read_memory",
+                                  mode == xml::parse_mode::events ? "xmppcore_events" : "xmppcore_elements", tname,
+                                  std::to_string(read))
+                              .c_str(),
+                          bm_read_memory, mode, stanza, read)
+            ->Iterations(1)
+            ->Unit(benchmark::kMillisecond);
   return true;
 }();
 

@@ -138,6 +138,8 @@ int main(int argc, char** argv) {
       p.pause_after_next_element();
       continue;
     }
+    // full: the delivery bound stopped the call early; the loop feeds the
+    // rest from `pos` after the events above were drained.
     if (pos >= data.size()) break;
   }
   p.receive_eof();

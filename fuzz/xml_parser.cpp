@@ -10,10 +10,17 @@
 //                   and <success/> (SASL) restart the stream, after <success/>
 //                   also switch to the default limits (what a session does)
 //          bit 6    release_memory() after every other chunk of a split run
+//          bit 7    a tiny delivery bound (max_delivered_bytes 0-896 and
+//                   max_queued_events 1-4, from byte 1): receive() stops with
+//                   parse_status::full every few events
 //
 // Besides "no crash, no UB", aborts when one of these properties fails:
 //  * receive() never reports more consumed bytes than it was given, and
-//    consumes everything unless it pauses, closes or fails;
+//    consumes everything unless it pauses, closes, fails or stops for the
+//    delivery bound (full: then consumed < size, the call delivered at least
+//    one event and at most max_queued_events + 3, and it stopped right after
+//    the '>' of what its last event reports: a complete top-level element, or
+//    in events mode a start or end tag);
 //  * the same bytes cut at pseudo-random points (derived from the input), and
 //    one byte at a time for inputs up to 4 KiB, give exactly the same events
 //    (kinds, depths, names, prefixes, attributes, declarations, text per run)
@@ -71,19 +78,8 @@ limits tiny_limits() {
   return l;
 }
 
-limits huge_limits() {
-  limits l;
-  l.max_element_bytes = 1u << 30;
-  l.max_depth = 1u << 20;
-  l.max_elements = 1u << 30;
-  l.max_attributes = 1u << 20;
-  l.max_attribute_bytes = 1u << 30;
-  l.max_text_bytes = 1u << 30;
-  l.max_name_bytes = 1u << 20;
-  l.max_namespace_declarations = 1u << 20;
-  l.max_buffered_bytes = 1u << 30;
-  return l;
-}
+// Every limit at its ceiling (limits::clamped()): out of the way.
+limits huge_limits() { return limits::maximal(); }
 
 struct config {
   parser_options opt;
@@ -206,25 +202,29 @@ void check_reparse(const stream_header& h, std::string_view src, const std::stri
   o.limits = huge_limits();
   o.content_namespaces = c.opt.content_namespaces;
   push_parser p(o);
-  const auto r = p.receive(doc);
-  PROP(r.status == parse_status::closed);
-  PROP(r.consumed == doc.size());
   int opened = 0, elements = 0, closed = 0;
-  while (auto ev = p.next_event()) {
-    switch (ev->kind()) {
-      case event_kind::stream_opened: ++opened; break;
-      case event_kind::element_received: {
-        ++elements;
-        std::string d;
-        describe(ev->element(), d);
-        PROP(d == expected);
-        PROP(ev->element().source() == doc.substr(src_at, src.size()));
-        break;
+  std::size_t consumed = 0;
+  for (receive_result r{0, parse_status::full}; r.status == parse_status::full;) {
+    r = p.receive(std::string_view(doc).substr(consumed));
+    consumed += r.consumed;
+    PROP(r.status == parse_status::closed || r.status == parse_status::full);
+    while (auto ev = p.next_event()) {
+      switch (ev->kind()) {
+        case event_kind::stream_opened: ++opened; break;
+        case event_kind::element_received: {
+          ++elements;
+          std::string d;
+          describe(ev->element(), d);
+          PROP(d == expected);
+          PROP(ev->element().source() == doc.substr(src_at, src.size()));
+          break;
+        }
+        case event_kind::stream_closed: ++closed; break;
+        default: PROP(false);
       }
-      case event_kind::stream_closed: ++closed; break;
-      default: PROP(false);
     }
   }
+  PROP(consumed == doc.size());
   PROP(opened == 1 && elements == 1 && closed == 1);
 }
 
@@ -287,9 +287,13 @@ outcome drive(std::string_view in, const std::vector<std::size_t>& cuts, const c
       chunk.remove_prefix(r.consumed);
       bool restart = false, switch_limits = false;
       bool last_was_top_end = false;
+      event_kind last_kind = event_kind::text;
+      std::size_t events = 0;
       while (auto ev = p.next_event()) {
         if (ev->kind() != event_kind::text) flush_text();
         last_was_top_end = false;
+        last_kind = ev->kind();
+        ++events;
         switch (ev->kind()) {
           case event_kind::stream_opened:
             PROP(p.header() != nullptr);
@@ -373,6 +377,22 @@ outcome drive(std::string_view in, const std::vector<std::size_t>& cuts, const c
         }
         p.pause_after_next_element();
         if (chunk.empty()) break;
+        continue;
+      }
+      if (r.status == parse_status::full) {
+        // Backpressure: stopped early, right after the event that reached the
+        // bound; the rest of the chunk is fed again, as an embedder does.
+        const limits& l = p.current_limits();
+        PROP(!chunk.empty());
+        PROP(events >= 1 && events <= std::size_t{l.max_queued_events} + 3);
+        PROP(pos > 0 && in[pos - 1] == '>');
+        if (c.opt.mode == parse_mode::elements) {
+          PROP(last_kind == event_kind::element_received || last_kind == event_kind::stream_opened);
+          PROP(p.between_elements());
+        } else {
+          PROP(last_kind == event_kind::element_started || last_kind == event_kind::element_ended ||
+               last_kind == event_kind::stream_opened);
+        }
         continue;
       }
       o.status = r.status;
@@ -477,6 +497,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   c.pause = (flags & 0x20) != 0;
   c.release = (flags & 0x40) != 0;
+  if (flags & 0x80) {
+    c.opt.limits.max_delivered_bytes = 128u * (seed & 7);
+    c.opt.limits.max_queued_events = 1u + ((seed >> 3) & 3);
+  }
 
   const outcome whole = drive(in, {}, c, true);
 

@@ -586,3 +586,135 @@ TEST_CASE("differential: generated streams vs expat and libxml2, and split invar
   CHECK(wf_streams > streams / 4);
   CHECK(wf_streams < streams - streams / 10);
 }
+
+// "<?" in every place a stream can hold it, with targets that make it a
+// processing instruction, an XML declaration (well placed or not, in any
+// case), or neither. The oracles decide what it is: where both reject the
+// stream, ours must be <xml-not-well-formed/> under both policies (never
+// <restricted-xml/>, which is for well-formed XML that RFC 6120 §11.1
+// forbids); where both accept it and expat reports a PI, ours is
+// <restricted-xml/> by default and skips it under the ignore policy; where
+// both accept it without a PI (the declaration at the very start), we accept
+// it too.
+TEST_CASE("differential: '<?' constructs vs expat and libxml2 decide not-well-formed vs restricted-xml") {
+  xmlInitParser();
+  const std::string head = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+  const std::string tail = "</stream:stream>";
+  const std::vector<std::pair<std::string, std::string>> places = {
+      {"", head + tail},
+      {"\xEF\xBB\xBF", head + tail},
+      {"\n", head + tail},
+      {"<?xml version='1.0'?>", head + tail},
+      {head, tail},
+      {head + "<a/>", "<b/>" + tail},
+      {head + "<a>", "</a>" + tail},
+      {head + "<a>t", "u</a>" + tail},
+  };
+  const std::vector<std::string> targets = {"xml", "XML", "xMl", "Xml", "xmL", "",    " ",   "1a",  "p",
+                                            "pi",  "x",   "xm",  "xmlx", "xml-stylesheet", "a:b", "-x", "\xC3\xA9"};
+  const std::vector<std::string> rests = {" version='1.0'?>", "?>", " data?>", "!?>", " a?b?>"};
+  std::size_t compared = 0, nwf = 0, pis = 0, decls = 0, oracles_differ = 0;
+  for (const auto& [before, after] : places) {
+    for (const auto& t : targets) {
+      for (const auto& r : rests) {
+        const std::string input = before + "<?" + t + r + after;
+        const expat_facts f = run_expat(input);
+        const libxml2_verdict lv = run_libxml2(input);
+        if (f.ok != lv.wf) {
+          ++oracles_differ;
+          continue;
+        }
+        ++compared;
+        parser_options strict, lenient;
+        lenient.restricted = restricted_xml_policy::ignore_comments_and_pis;
+        const auto s = test::run_whole(input, strict);
+        const auto l = test::run_whole(input, lenient);
+        CAPTURE(input);
+        CAPTURE(s.verdict());
+        CAPTURE(l.verdict());
+        if (!f.ok) {
+          ++nwf;
+          CHECK(s.status == parse_status::failed);
+          CHECK(s.error.condition == stream_condition::xml_not_well_formed);
+          CHECK(l.status == parse_status::failed);
+          CHECK(l.error.condition == stream_condition::xml_not_well_formed);
+        } else if (f.pi) {
+          ++pis;
+          CHECK(s.status == parse_status::failed);
+          CHECK(s.error.condition == stream_condition::restricted_xml);
+          CHECK(s.error.offset == before.size());  // at the PI's '<'
+          CHECK(l.status == parse_status::closed);
+        } else {
+          ++decls;
+          CHECK(s.status == parse_status::closed);
+          CHECK(l.status == parse_status::closed);
+        }
+      }
+    }
+  }
+  MESSAGE("'<?' constructs: " << compared << " compared (" << nwf << " not well-formed, " << pis << " PIs, " << decls
+                              << " declarations), " << oracles_differ << " where expat and libxml2 differ");
+  CHECK(nwf > 300);
+  CHECK(pis > 100);
+  CHECK(decls >= 2);
+  CHECK(oracles_differ == 0);
+}
+
+// Unique attributes (XML §3.1 WFC: Unique Att Spec; Namespaces in XML §6.3)
+// on elements with many attributes, where the parser sorts names instead of
+// comparing pairs: random names from a small pool, so repeats are common,
+// some prefixed with prefixes bound to the same or to different namespaces.
+// The verdict must be expat's.
+TEST_CASE("differential: duplicate attributes on elements with many attributes vs expat") {
+  const std::string head = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+  rng r{77};
+  std::size_t dups = 0, clean = 0;
+  for (int round = 0; round < 400; ++round) {
+    const std::size_t n = 1 + r.below(300);
+    const bool same_uri = r.chance(50);
+    std::string tag = "<m xmlns:p='urn:p' xmlns:q='" + std::string(same_uri ? "urn:p" : "urn:q") + "'";
+    if (r.chance(50)) {
+      // Names from a small pool: repeats (as written, or through two
+      // prefixes of one namespace) are likely, anywhere in the list.
+      const std::size_t pool = n + 1 + r.below(n * 3);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto k = r.below(10);
+        tag += k < 6 ? " " : k < 8 ? " p:" : " q:";
+        tag += "n" + std::to_string(r.below(pool)) + "='v'";
+      }
+    } else {
+      // Distinct local names, then perhaps one repeat of a random earlier
+      // attribute, as written or with the other prefix.
+      std::vector<std::string> names;
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto k = r.below(10);
+        names.push_back(std::string(k < 6 ? "" : k < 8 ? "p:" : "q:") + "n" + std::to_string(i));
+        tag += " " + names.back() + "='v'";
+      }
+      if (r.chance(50)) {
+        std::string again = names[r.below(n)];
+        if (again.starts_with("p:") && r.chance(50)) again[0] = 'q';
+        tag += " " + again + "='w'";
+      }
+    }
+    tag += "/>";
+    const std::string input = head + tag + "</stream:stream>";
+    parser_options o;
+    o.limits.max_attributes = 1000;
+    const auto ours = test::run_whole(input, o);
+    const expat_facts f = run_expat(input);
+    CAPTURE(input);
+    CHECK((ours.status == parse_status::closed) == f.ok);
+    if (!f.ok) {
+      ++dups;
+      CHECK(f.code == XML_ERROR_DUPLICATE_ATTRIBUTE);
+      CHECK(ours.error.condition == stream_condition::xml_not_well_formed);
+      CHECK(std::string_view(ours.error.reason).starts_with("duplicate attribute"));
+    } else {
+      ++clean;
+    }
+  }
+  MESSAGE("many attributes: " << dups << " elements with a repeated name, " << clean << " without");
+  CHECK(dups > 100);
+  CHECK(clean > 50);
+}

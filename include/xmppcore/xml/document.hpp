@@ -48,6 +48,13 @@ class document {
       return unexpected{e};
     }
     if (r.status == parse_status::closed) return err("unexpected end of stream", r.consumed);
+    if (r.status == parse_status::full) {
+      // The delivery bound stopped the call after a complete element (one as
+      // large as the limits allow). Only white space may follow it; the
+      // parser is not called again, so the element stays valid.
+      const auto rest = bytes.substr(r.consumed);
+      if (rest.find_first_not_of(" \t\r\n") != std::string_view::npos) return err("more than one element", r.consumed);
+    }
     if (!d.p_->between_elements()) return err("incomplete element", bytes.size());
     int n = 0;
     while (auto ev = d.p_->next_event()) {

@@ -2,7 +2,7 @@
 //
 // Theory of operation
 // -------------------
-// A resumable byte-level state machine (STYLE.md §5): `receive()` runs it over
+// A resumable byte-level state machine: `receive()` runs it over
 // whatever bytes arrive, any split, and every construct that straddles a chunk
 // boundary is simply continued in the next call. The only bytes ever held back
 // are an incomplete UTF-8 sequence (at most 3 bytes, kept in `pend_`). Names,
@@ -30,14 +30,26 @@
 // other character data, references included, is <bad-format/> because the
 // stream's content model has no text (the XML is well-formed, just not XMPP).
 //
-// Memory: the limits bound what is held for unfinished work (the element or
-// start tag in progress, open names, the namespace scope), whatever the
-// input. What one receive() call delivers -- its events and the elements
-// completed in it -- stays valid until the next call, so that part grows with
-// the size of the caller's chunk, linearly (the caller chooses the chunk:
-// a 4 KiB read delivers a few KiB). Small feeds (up to 32 bytes per call) of
-// plain text or attribute bytes skip the state machine (take_plain()); the
-// content cycle (text, '<', tag) jumps from state to state directly.
+// Memory: the limits bound everything the parser holds, whatever the input
+// and whatever the size of the caller's reads. Unfinished work (the element or
+// start tag in progress, open names, the namespace scope) is bounded by
+// max_element_bytes, max_buffered_bytes and the count limits. What one
+// receive() call delivers -- its events and the elements completed in it,
+// valid until the next call -- is bounded by max_delivered_bytes and
+// max_queued_events (backpressure): once either is reached after a complete
+// top-level element (events mode: after a start or end tag), the call stops
+// with parse_status::full, `consumed` says where, and the embedder drains the
+// events and feeds the rest. So one call holds at most that bound plus one
+// element, and a 1 MiB read costs no more memory than a 64 KiB one. The
+// arena's 32-bit offsets cannot overflow: limits are clamped (see
+// arena_ceiling below). Capacity left over from a burst (large elements, a
+// profile that was raised for a while) is given back at the end of a call that
+// ends between elements, once the buffers exceed what the profile's steady
+// state needs (shrink_if_oversized()); release_memory() gives back the rest.
+//
+// Speed: small feeds (up to 32 bytes per call) of plain text or attribute
+// bytes skip the state machine (take_plain()); the content cycle (text, '<',
+// tag) jumps from state to state directly.
 //
 // Errors are values: receive() never throws; the first error is sticky
 // (status failed, error() says the condition, byte offset and reason) until
@@ -82,6 +94,7 @@ struct parser_options {
   xml::limits limits = limits::defaults();
   restricted_xml_policy restricted = restricted_xml_policy::reject;
   /// Keep each top-level element's exact source bytes (element::source()).
+  /// Elements mode only: events have no source, so events mode ignores it.
   bool keep_source = false;
   /// Accepted default namespaces of the stream (draft §11.2.2).
   std::vector<std::string> content_namespaces{std::string(ns::client), std::string(ns::server)};
@@ -93,6 +106,12 @@ enum class parse_status : std::uint8_t {
   paused,  ///< stopped after the '>' of the top-level element asked for (pause_after_next_element)
   closed,  ///< </stream:stream> seen; bytes after it were not consumed
   failed,  ///< a stream error; see error(). Sticky.
+  /// Backpressure: what this call delivered reached max_delivered_bytes or
+  /// max_queued_events (limits.hpp), so it stopped with consumed < size,
+  /// right after a complete top-level element (events mode: after a start or
+  /// end tag). Drain next_event(), then call receive() again with the bytes
+  /// from `consumed` on. Not an error; nothing is lost.
+  full,
 };
 
 struct receive_result {
@@ -124,6 +143,27 @@ struct stream_header {
 };
 
 class push_parser;
+
+namespace detail {
+// The arena (detail::store::buf) is addressed by 32-bit offsets whose top bit
+// marks header storage (persistent_bit), so it must stay below 2^31 bytes.
+// Within one receive() call it holds:
+//  - before the call's last delivery check, less than max_delivered_bytes
+//    (the call stops with `full` once that is reached);
+//  - from that check on, the bytes of at most one top-level element: the
+//    unfinished part carried over from the previous call included, and each
+//    source byte gives at most one arena byte (names, values and text are
+//    copied once; references decode shorter), except that events mode
+//    records an empty-element tag's name for its start and its end event
+//    (two); so at most 2 * max_element_bytes;
+//  - in events mode, namespace URIs copied for the events once per call (at
+//    most the scope's characters, within max_buffered_bytes).
+// limits::clamped() keeps this sum far below 2^31 for every profile.
+constexpr std::uint64_t arena_ceiling(const limits& l) noexcept {
+  return std::uint64_t{l.max_delivered_bytes} + 2 * std::uint64_t{l.max_element_bytes} + l.max_buffered_bytes;
+}
+static_assert(arena_ceiling(limits::maximal()) < persistent_bit, "clamped limits must keep arena offsets in 31 bits");
+}  // namespace detail
 
 /// One parser event. A view: valid until the next non-const call on the parser.
 class event {
@@ -159,16 +199,32 @@ class event {
 /// ```
 class push_parser {
  public:
-  explicit push_parser(parser_options opt = {}) : opt_(std::move(opt)), lim_(opt_.limits) { reset_stream(); }
+  explicit push_parser(parser_options opt = {})
+      : opt_(std::move(opt)),
+        lim_(opt_.limits.clamped()),
+        keep_src_(opt_.keep_source && opt_.mode == parse_mode::elements) {
+    reset_stream();
+  }
   push_parser(const push_parser&) = delete;
   push_parser& operator=(const push_parser&) = delete;
 
   /// Feeds bytes: any split of the stream, one byte at a time included.
-  /// Consumes all of them unless it pauses, the stream closes, or it fails;
-  /// bytes not consumed stay the caller's (e.g. the TLS bytes after
+  /// Consumes all of them (status ok) unless it pauses, the stream closes, it
+  /// fails, or what it delivered reached the limits' delivery bound (full:
+  /// drain the events, then call again with the bytes from `consumed` on).
+  /// Bytes not consumed stay the caller's (e.g. the TLS bytes after
   /// <proceed/>). Events of the previous call are dropped, new ones are queued
   /// for next_event(). Never throws on malformed input (only std::bad_alloc
   /// could escape, and the limits keep allocations bounded).
+  ///
+  /// ```cpp
+  /// for (std::size_t at = 0;;) {
+  ///   auto r = p.receive(bytes.subspan(at));
+  ///   at += r.consumed;
+  ///   while (auto ev = p.next_event()) handle(*ev);
+  ///   if (r.status != xml::parse_status::full) break;  // ok: all consumed
+  /// }
+  /// ```
   receive_result receive(std::span<const std::byte> bytes) {
     return receive(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   }
@@ -179,7 +235,7 @@ class push_parser {
   /// cleanly, else failed (xml-not-well-formed, "unexpected end of input").
   parse_status receive_eof() noexcept {
     if (state_ == st::closed || state_ == st::failed) return status_now();
-    err_ = {stream_condition::xml_not_well_formed, offset(), "unexpected end of input"};
+    err_ = {stream_condition::xml_not_well_formed, offset(), "unexpected end of input", stream_offset()};
     state_ = st::failed;
     return parse_status::failed;
   }
@@ -216,20 +272,23 @@ class push_parser {
 
   /// Swaps the limits profile (e.g. pre_authentication() -> defaults() after
   /// SASL). Applies at once between top-level elements, else when the element
-  /// in progress ends.
+  /// in progress ends. The profile is clamped (limits::clamped()).
   void set_limits(const limits& l) noexcept {
     if (between_elements()) {
-      lim_ = l;
+      lim_ = l.clamped();
       pending_lim_.reset();
     } else {
-      pending_lim_ = l;
+      pending_lim_ = l.clamped();
     }
   }
+  /// The profile in force, as clamped.
   const limits& current_limits() const noexcept { return lim_; }
 
   /// The stream header, once stream_opened was reported; else nullptr.
   const stream_header* header() const noexcept { return header_ok_ ? &header_ : nullptr; }
-  /// The first error; meaningful once a call reported failed.
+  /// The first error; meaningful once a call reported failed. Its `offset`
+  /// counts from the parser's construction, across restart(); its
+  /// `stream_offset` from the start of the current stream.
   const parse_error& error() const noexcept { return err_; }
   bool failed() const noexcept { return state_ == st::failed; }
   bool closed() const noexcept { return state_ == st::closed; }
@@ -237,6 +296,18 @@ class push_parser {
   bool between_elements() const noexcept { return state_ == st::between && pend_len_ == 0; }
   /// Bytes consumed since construction (across restarts).
   std::uint64_t offset() const noexcept { return processed_ + pend_len_; }
+  /// Bytes consumed since the current stream began (the last restart(), or
+  /// construction).
+  std::uint64_t stream_offset() const noexcept { return offset() - stream_start_; }
+
+  /// Heap bytes the parser's buffers hold (their capacity), for monitoring.
+  std::size_t memory_footprint() const noexcept {
+    return st_.buf.capacity() + st_.src.capacity() + st_.persistent.capacity() + open_names_.capacity() +
+           etag_.capacity() + scope_chars_.capacity() + ref_.capacity() + decl_.capacity() + bytes_of(st_.nodes) +
+           bytes_of(st_.attrs) + bytes_of(st_.decls) + bytes_of(bases_) + bytes_of(q_) + bytes_of(raw_attrs_) +
+           bytes_of(dup_idx_) + bytes_of(opens_) + bytes_of(scope_) + bytes_of(header_.attributes) +
+           bytes_of(header_.declarations);
+  }
 
   /// Gives the arena's and the queue's memory back when between elements, so
   /// an idle stream holds only its header. Drops queued events.
@@ -251,6 +322,7 @@ class push_parser {
     release(st_.decls);
     st_.src.release();
     release(raw_attrs_);
+    release(dup_idx_);
     etag_.release();
     release(ref_);
     release(decl_);
@@ -266,6 +338,10 @@ class push_parser {
   template <class C>
   static void release(C& c) {
     C().swap(c);
+  }
+  template <class C>
+  static std::size_t bytes_of(const C& c) noexcept {
+    return c.capacity() * sizeof(typename C::value_type);
   }
 
   enum class st : std::uint8_t {
@@ -304,16 +380,10 @@ class push_parser {
       default: return parse_status::ok;
     }
   }
-  bool fail(stream_condition c, std::string_view why, const char* at) noexcept {
-    if (state_ != st::failed) {
-      err_ = {c, off(at), why};
-      state_ = st::failed;
-    }
-    return false;
-  }
+  bool fail(stream_condition c, std::string_view why, const char* at) noexcept { return fail_at(c, why, off(at)); }
   bool fail_at(stream_condition c, std::string_view why, std::uint64_t offset) noexcept {
     if (state_ != st::failed) {
-      err_ = {c, offset, why};
+      err_ = {c, offset, why, offset - stream_start_};
       state_ = st::failed;
     }
     return false;
@@ -328,6 +398,31 @@ class push_parser {
   void reset_stream();
   void clear_arena();
   void begin_top_level(const char* lt);
+  receive_result finish_call(std::size_t consumed, std::size_t size);
+  void shrink_if_oversized();
+
+  // ------------------------------------------------------ delivery bound --
+  // Bytes of the stores this call filled. Called right after an event, when
+  // everything in them has been delivered (nothing is half-built).
+  std::size_t delivered_bytes() const noexcept {
+    return st_.buf.size() + st_.src.size() + st_.nodes.size() * sizeof(detail::node_rec) +
+           st_.attrs.size() * sizeof(detail::attr_rec) + st_.decls.size() * sizeof(detail::decl_rec) +
+           bases_.size() * sizeof(detail::element_base) + q_.size() * sizeof(queued);
+  }
+  // After a complete top-level element (events mode: a start or end tag):
+  // stop this call there once it delivered what the limits allow.
+  void check_delivery_bound() noexcept {
+    if (delivered_bytes() >= lim_.max_delivered_bytes || q_.size() >= lim_.max_queued_events) full_now_ = true;
+  }
+
+  // --------------------------------------------------- unique attributes --
+  // Index of the first of n names that repeats an earlier one, or n.
+  // `cmp(i, j)` orders names i and j (<0, 0, >0). Pairwise up to a handful
+  // of names (no allocation); beyond, a sort of their indices (dup_idx_,
+  // reused): O(n log n) comparisons for any max_attributes, and no hash a
+  // peer could flood.
+  template <class Cmp>
+  std::size_t first_repeat(std::size_t n, Cmp cmp);
 
   std::uint32_t arena_rel() const noexcept { return static_cast<std::uint32_t>(st_.buf.size() - cur_.buf); }
   detail::sref arena_append(std::string_view s) {
@@ -420,7 +515,14 @@ class push_parser {
     }
     return m.arena;
   }
+  // The namespace `prefix` is bound to (empty: none); false if undeclared.
+  bool bound(std::string_view prefix, detail::sref& ns);
   bool resolve(std::string_view prefix, detail::sref& ns, const char* at);
+  // A total order on names for first_repeat(): by length, then bytes.
+  static int name_order(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+    return a.empty() ? 0 : std::memcmp(a.data(), b.data(), a.size());
+  }
 
   bool arena_or_persistent_eq(detail::sref r, std::string_view s) const noexcept;
   const char* fast_start_tag(const char* p, const char* end);
@@ -441,10 +543,12 @@ class push_parser {
   parser_options opt_;
   limits lim_;
   std::optional<limits> pending_lim_;
+  bool keep_src_ = false;  // keep_source, in elements mode
   st state_ = st::start;
   st ret_ = st::text;  // where a reference or a skipped construct returns to
   parse_error err_;
-  std::uint64_t processed_ = 0;  // stream offset of the next byte the machine will see
+  std::uint64_t processed_ = 0;  // offset (since construction) of the next byte the machine will see
+  std::uint64_t stream_start_ = 0;  // offset where the current stream began
   std::uint64_t run_base_off_ = 0;
   const char* run_begin_ = nullptr;
   std::uint64_t elem_start_off_ = 0;
@@ -461,6 +565,7 @@ class push_parser {
   detail::byte_buffer etag_;
   std::uint32_t tag_name_start_ = 0;
   std::vector<raw_attr> raw_attrs_;
+  std::vector<std::uint32_t> dup_idx_;  // first_repeat()'s sort scratch
   std::uint32_t tag_buf_start_ = 0;  // events mode: where the tag's arena data starts
   char quote_ = 0;
   std::uint32_t depth_ = 0;  // open elements, the stream root included
@@ -499,6 +604,7 @@ class push_parser {
   bool header_ok_ = false;
   bool pause_requested_ = false;
   bool paused_now_ = false;
+  bool full_now_ = false;  // the delivery bound was reached in this call
   bool reclamp_ = false;  // the element byte window changed (see run())
 };
 

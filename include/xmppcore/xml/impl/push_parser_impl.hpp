@@ -6,6 +6,10 @@
 namespace xmppcore::xml {
 
 inline void push_parser::reset_stream() {
+  // Bytes of a UTF-8 sequence held back were consumed (by the caller's
+  // count): the offsets go on counting from after them.
+  processed_ += pend_len_;
+  stream_start_ = processed_;
   depth_ = 0;
   scope_.clear();
   scope_chars_.clear();
@@ -17,6 +21,7 @@ inline void push_parser::reset_stream() {
   pend_len_ = 0;
   pause_requested_ = false;
   paused_now_ = false;
+  full_now_ = false;
   q_.clear();
   q_head_ = 0;
   clear_arena();
@@ -55,7 +60,7 @@ inline void push_parser::begin_top_level(const char* lt) {
   reclamp_ = true;
   elements_in_top_ = 0;
   text_bytes_ = 0;
-  if (opt_.keep_source) {
+  if (keep_src_) {
     src_active_ = true;
     src_mark_ = lt;
   }
@@ -68,6 +73,7 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
   q_.clear();
   q_head_ = 0;
   paused_now_ = false;
+  full_now_ = false;
   // Drop what earlier calls delivered. Elements mode: keep only the element in
   // progress, moved to offset 0 (its records hold relative offsets, so a
   // memmove is all it takes; each element moves at most once). Events mode:
@@ -109,6 +115,10 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     ++gen_;
     if (text_open_) text_open_ = false;  // the run continues as a new piece
   }
+  // What remains is the unfinished element or tag: a call that follows a
+  // burst gives the excess back here even when calls keep ending inside
+  // elements (finish_call() does it for calls that end between them).
+  shrink_if_oversized();
 
   std::size_t used = 0;
   if (pend_len_) {
@@ -148,13 +158,10 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     run_base_off_ = processed_;
     const char* stop = run(tmp, tmp + n);
     processed_ += static_cast<std::uint64_t>(stop - tmp);
-    if (state_ == st::failed) return {used, parse_status::failed};
-    if (stop != tmp + n) {  // a complete sequence cannot be "need more"
-      not_wf("invalid UTF-8", stop);
-      return {used, parse_status::failed};
-    }
-    if (paused_now_) return {used, parse_status::paused};
-    if (state_ == st::closed) return {used, parse_status::closed};
+    if (state_ != st::failed && stop != tmp + n) not_wf("invalid UTF-8", stop);  // a whole sequence cannot need more
+    // (One character completes no element or tag, so the delivery bound
+    // cannot be reached here; finish_call() handles it all the same.)
+    if (state_ == st::failed || paused_now_ || full_now_ || state_ == st::closed) return finish_call(used, size);
   }
   // Small feeds (down to one byte per call) continuing character data or an
   // attribute value take their plain bytes here, without a trip through the
@@ -169,17 +176,55 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
   run_base_off_ = processed_;
   const char* stop = run(begin, end);
   processed_ += static_cast<std::uint64_t>(stop - begin);
-  const std::size_t consumed = static_cast<std::size_t>(stop - data);
-  if (state_ == st::failed) return {consumed, parse_status::failed};
-  if (paused_now_) return {consumed, parse_status::paused};
-  if (state_ == st::closed) return {consumed, parse_status::closed};
-  if (stop < end) {
+  if (stop < end && state_ != st::failed && !paused_now_ && !full_now_ && state_ != st::closed) {
     // An incomplete UTF-8 sequence at the very end (at most 3 bytes): keep it.
     const auto rest = static_cast<unsigned>(end - stop);
     std::memcpy(pend_, stop, rest);
     pend_len_ = rest;
+    stop = end;
   }
-  return {size, parse_status::ok};
+  return finish_call(static_cast<std::size_t>(stop - data), size);
+}
+
+// The result of a call that consumed `consumed` of `size` bytes.
+inline receive_result push_parser::finish_call(std::size_t consumed, std::size_t size) {
+  if (state_ == st::failed) return {consumed, parse_status::failed};
+  if (paused_now_) return {consumed, parse_status::paused};
+  if (state_ == st::closed) return {consumed, parse_status::closed};
+  if (between_elements()) shrink_if_oversized();
+  // Stopped by the delivery bound (always right after an event, never inside
+  // a UTF-8 sequence): the rest is the caller's to feed again. A stop at the
+  // very end consumed everything: plain ok.
+  return {consumed, consumed < size ? parse_status::full : parse_status::ok};
+}
+
+// Gives back the capacity a burst left behind (large elements, a profile
+// raised for a while): at the start of a call, once the previous call's
+// delivery is dropped, and at the end of a call that ends between elements. In
+// the steady state the stores hold what one call delivers (max_delivered_bytes
+// plus one element) in at most twice that capacity, so nothing happens below
+// four times the bound (and 64 KiB): a steady stream never reallocates here.
+// Past it, each store using less than half of its capacity is cut to its size
+// (what it holds is this call's delivery, still valid, so it is copied).
+inline void push_parser::shrink_if_oversized() {
+  const std::size_t steady = std::max<std::size_t>(lim_.max_delivered_bytes, 16 * 1024);
+  const std::size_t cap = st_.buf.capacity() + st_.src.capacity() + bytes_of(st_.nodes) + bytes_of(st_.attrs) +
+                          bytes_of(st_.decls) + bytes_of(bases_) + bytes_of(q_) + bytes_of(raw_attrs_) +
+                          bytes_of(dup_idx_);
+  if (cap <= 4 * steady) [[likely]]
+    return;
+  auto cut = [](auto& c) {
+    if (c.capacity() > 2 * c.size()) c.shrink_to_fit();
+  };
+  cut(st_.buf);
+  cut(st_.src);
+  cut(st_.nodes);
+  cut(st_.attrs);
+  cut(st_.decls);
+  cut(bases_);
+  cut(q_);
+  cut(raw_attrs_);
+  cut(dup_idx_);
 }
 
 // The plain ASCII bytes at the front of [p, end) in character data or an
@@ -384,21 +429,46 @@ inline void push_parser::close_text() {
   if (opt_.mode == parse_mode::events) text_bytes_ = 0;  // the limit is per run in events mode
 }
 
-inline bool push_parser::resolve(std::string_view prefix, detail::sref& ns, const char* at) {
+inline bool push_parser::bound(std::string_view prefix, detail::sref& ns) {
   if (prefix == "xml") {  // bound by definition (Namespaces in XML §3)
     ns = {detail::persistent_bit, static_cast<std::uint32_t>(xmppcore::ns::xml.size())};  // see reset_stream
     return true;
   }
   const scope_rec* b = lookup(prefix);
   if (!b) {
-    if (prefix.empty()) {
-      ns = {};
-      return true;
-    }
-    return not_wf("undeclared namespace prefix", at);
+    ns = {};
+    return prefix.empty();  // no default namespace declared: none
   }
   ns = uri_ref(*b);
   return true;
+}
+
+inline bool push_parser::resolve(std::string_view prefix, detail::sref& ns, const char* at) {
+  return bound(prefix, ns) || not_wf("undeclared namespace prefix", at);
+}
+
+template <class Cmp>
+inline std::size_t push_parser::first_repeat(std::size_t n, Cmp cmp) {
+  constexpr std::size_t pairwise_max = 16;  // at most 120 comparisons
+  if (n <= pairwise_max) [[likely]] {
+    for (std::size_t i = 1; i < n; ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (cmp(j, i) == 0) return i;
+    return n;
+  }
+  dup_idx_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) dup_idx_[i] = static_cast<std::uint32_t>(i);
+  std::sort(dup_idx_.begin(), dup_idx_.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const int c = cmp(a, b);
+    return c < 0 || (c == 0 && a < b);
+  });
+  // Equal names are now adjacent, in document order within each run; every
+  // name after the first of its run repeats one, and the smallest such index
+  // is the first repeat in document order.
+  std::size_t first = n;
+  for (std::size_t k = 1; k < n; ++k)
+    if (dup_idx_[k] < first && cmp(dup_idx_[k - 1], dup_idx_[k]) == 0) first = dup_idx_[k];
+  return first;
 }
 
 // Character data (draft §11, XML §2.4): one SIMD-assisted scan over plain
@@ -599,9 +669,10 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
   // The hot cycle of content (text, '<', a tag, text...) jumps from state to
   // state directly instead of through the switch: one well-predicted branch
   // instead of an indirect jump per token. Allowed only where the loop's own
-  // checks below would change nothing (input left, no re-clamp, no pause).
+  // checks below would change nothing (input left, no re-clamp, no pause, no
+  // stop for the delivery bound).
   auto can_thread = [&](st next, const char* at, const char* stop) {
-    return state_ == next && at < stop && !reclamp_ && !paused_now_;
+    return state_ == next && at < stop && !reclamp_ && !paused_now_ && !full_now_;
   };
   while (!need_more) {
     if (p >= end) {
@@ -706,13 +777,12 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
             break;
           }
           decl_allowed_ = false;
-          if (opt_.restricted == restricted_xml_policy::reject) {
-            fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
-            return p;
-          }
+          // Whether this is a processing instruction at all (and so restricted
+          // XML, or skipped) depends on its target: read that first
+          // (st::pi_target decides, under either policy).
           // Between top-level elements the PI is no part of any element's
           // source; inside one it is (keep_source gives the exact bytes).
-          if (opt_.keep_source && depth_ == 1) {
+          if (keep_src_ && depth_ == 1) {
             src_active_ = false;
             st_.src.resize(cur_.src);
           }
@@ -952,7 +1022,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
             fail_at(stream_condition::restricted_xml, "comment (draft §11.1)", lt_off_);
             return p;
           }
-          if (opt_.keep_source && depth_ == 1) {
+          if (keep_src_ && depth_ == 1) {
             src_active_ = false;
             st_.src.resize(cur_.src);
           }
@@ -1022,7 +1092,8 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
       }
       case st::comment:
       case st::pi: {
-        // Only reached with restricted_xml_policy::ignore_comments_and_pis.
+        // Comments only with restricted_xml_policy::ignore_comments_and_pis;
+        // PIs also with reject, for the '>' of "<?target?>" only.
         // Comment: "--" must be followed by '>' (XML §2.5). PI: ends at "?>".
         char buf[4];
         unsigned len = 0;
@@ -1049,6 +1120,10 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
           dashes_ = 0;
         } else {
           if (c == '>' && dashes_ >= 1) {
+            if (opt_.restricted == restricted_xml_policy::reject) {
+              fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
+              return p;
+            }
             ++p;
             state_ = ret_;
             break;
@@ -1064,7 +1139,12 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
       }
       case st::pi_target: {
         // XML §2.6 [16]-[17]: PITarget is a Name other than [Xx][Mm][Ll],
-        // followed by white space or "?>". (Only with the ignore policy.)
+        // followed by white space or "?>". Anything else after "<?" is no
+        // processing instruction but ill-formed XML: an XML declaration
+        // anywhere but at the very start (XML §2.8 [23]), in any case, or a
+        // missing target. So the target decides between <xml-not-well-formed/>
+        // and a PI, whichever the policy; then a PI is <restricted-xml/> (at
+        // its '<') or skipped.
         if (!scan_name(p, end, decl_, 0, name_buffer::scratch, need_more)) return p;
         if (need_more || p == end) break;
         if (decl_.empty()) {
@@ -1078,9 +1158,13 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         }
         const char c = *p;
         if (detail::is_space(static_cast<unsigned char>(c))) {
+          if (opt_.restricted == restricted_xml_policy::reject) {
+            fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
+            return p;
+          }
           dashes_ = 0;
         } else if (c == '?') {
-          dashes_ = 2;  // only '>' may follow
+          dashes_ = 2;  // only '>' may follow (st::pi decides under the reject policy)
           ++p;
         } else {
           not_wf("processing instruction target not followed by white space or '?>'", p);
@@ -1098,10 +1182,6 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         const std::size_t k = decl_.size();
         if (k < 4 && (k < 3 ? *p != "xml"[k] : !detail::is_space(static_cast<unsigned char>(*p)))) {
           decl_allowed_ = false;
-          if (opt_.restricted == restricted_xml_policy::reject) {
-            fail_at(stream_condition::restricted_xml, "processing instruction (draft §11.1)", lt_off_);
-            return p;
-          }
           // decl_ holds a prefix of "xml": the target's first characters;
           // this byte is read again as part of the target.
           ret_ = st::prolog;
@@ -1127,7 +1207,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         return p;
     }
     if (state_ == st::failed) return p;
-    if (paused_now_ || state_ == st::closed) break;
+    if (paused_now_ || full_now_ || state_ == st::closed) break;
   }
   if (state_ == st::failed) return p;
   if (need_more && end != hard_end) {
@@ -1264,17 +1344,18 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
       return fail(stream_condition::policy_violation, "element exceeds max_elements", at);
   }
   // 1. Namespace declarations (Namespaces in XML §3), and unique attribute
-  //    names as written (XML §3.1 WFC: Unique Att Spec). The pairwise check is
-  //    bounded by max_attributes.
+  //    names as written (XML §3.1 WFC: Unique Att Spec). Errors come out in
+  //    document order: a repeated name is reported when the loop reaches it.
   const char* abase = st_.buf.data() + cur_.buf;  // raw attribute names live in the arena
+  auto raw_name = [&](std::size_t i) {
+    return std::string_view(abase + raw_attrs_[i].qname.off, raw_attrs_[i].qname.len);
+  };
+  const std::size_t repeat =
+      first_repeat(raw_attrs_.size(), [&](std::size_t i, std::size_t j) { return name_order(raw_name(i), raw_name(j)); });
   for (std::size_t i = 0; i < raw_attrs_.size(); ++i) {
+    if (i == repeat) return not_wf("duplicate attribute", at);
     auto& a = raw_attrs_[i];
-    const std::string_view qn(abase + a.qname.off, a.qname.len);
-    for (std::size_t j = 0; j < i; ++j) {
-      const auto& b = raw_attrs_[j];
-      if (b.qname.len == a.qname.len && std::memcmp(abase + b.qname.off, qn.data(), qn.size()) == 0)
-        return not_wf("duplicate attribute", at);
-    }
+    const std::string_view qn = raw_name(i);
     std::string_view prefix;
     if (qn.size() < 5 || qn[0] != 'x' || qn.compare(0, 5, "xmlns") != 0) {
       continue;
@@ -1317,9 +1398,13 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
   detail::sref ns_ref;
   if (!resolve(prefix, ns_ref, at)) return false;
 
-  // 3. Attributes: resolve prefixes, unique by expanded name (Namespaces in XML §6.3).
+  // 3. Attributes: resolve prefixes, unique by expanded name (Namespaces in
+  //    XML §6.3). Errors in document order: a prefix that fails is reported
+  //    only if no attribute before it repeats an expanded name.
   const auto attr_first = static_cast<std::uint32_t>(st_.attrs.size());
   const auto decl_first = static_cast<std::uint32_t>(st_.decls.size());
+  std::string_view bad_prefix;  // why the first attribute with a bad prefix is wrong, if one is
+  std::size_t prefixed = 0;
   for (const auto& a : raw_attrs_) {
     if (a.colon == decl_mark) {
       const std::string_view q = arena_view(a.qname);
@@ -1335,17 +1420,27 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
       r.prefix = {a.qname.off, a.colon - 1};
       r.local = {a.qname.off + a.colon, a.qname.len - a.colon};
       const std::string_view ap = arena_view(r.prefix);
-      if (ap == "xmlns") return not_wf("the xmlns prefix cannot be used", at);
-      if (!resolve(ap, r.ns, at)) return false;
-      const std::string_view an = arena_view(r.ns), al = arena_view(r.local);
-      for (std::uint32_t k = attr_first; k < st_.attrs.size(); ++k)
-        if (arena_view(st_.attrs[k].local) == al && arena_view(st_.attrs[k].ns) == an)
-          return not_wf("duplicate attribute (same namespace and local name)", at);
+      if (ap == "xmlns") bad_prefix = "the xmlns prefix cannot be used";
+      else if (!bound(ap, r.ns)) bad_prefix = "undeclared namespace prefix";
+      if (!bad_prefix.empty()) break;
+      ++prefixed;
     } else {
       r.local = a.qname;
     }
     st_.attrs.push_back(r);
   }
+  // Unprefixed names are unique (step 1) and have no namespace, while a
+  // prefix always binds a non-empty one: only two prefixed ones can clash.
+  if (prefixed >= 2) {
+    const detail::attr_rec* ar = st_.attrs.data() + attr_first;
+    const std::size_t n = st_.attrs.size() - attr_first;
+    const auto expanded_order = [&](std::size_t i, std::size_t j) {
+      const int c = name_order(arena_view(ar[i].local), arena_view(ar[j].local));
+      return c != 0 ? c : name_order(arena_view(ar[i].ns), arena_view(ar[j].ns));
+    };
+    if (first_repeat(n, expanded_order) < n) return not_wf("duplicate attribute (same namespace and local name)", at);
+  }
+  if (!bad_prefix.empty()) return not_wf(bad_prefix, at);
 
   if (depth_ == 1) {
     if (!finish_root(p)) return false;
@@ -1371,15 +1466,16 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
   const std::uint32_t parent =
       (opt_.mode == parse_mode::elements && depth_ >= 3) ? opens_[opens_.size() - 2].node : detail::no_index;
   o.node = add_node(n, parent);
+  raw_attrs_.clear();
+  tag_buf_start_ = static_cast<std::uint32_t>(st_.buf.size());
   if (opt_.mode == parse_mode::events) {
     queued e;
     e.kind = event_kind::element_started;
     e.depth = depth_ - 1;
     e.node = o.node;
     q_.push_back(e);
+    check_delivery_bound();
   }
-  raw_attrs_.clear();
-  tag_buf_start_ = static_cast<std::uint32_t>(st_.buf.size());
   if (empty) return end_element(p);
   state_ = st::text;
   return true;
@@ -1459,6 +1555,7 @@ inline bool push_parser::finish_root(const char* p) {
     lim_ = *pending_lim_;
     pending_lim_.reset();
   }
+  check_delivery_bound();
   return true;
 }
 
@@ -1501,6 +1598,7 @@ inline bool push_parser::end_element(const char* p) {
     e.depth = depth_ - 1;
     e.node = add_node(n, detail::no_index);
     q_.push_back(e);
+    check_delivery_bound();
   }
   scope_.resize(o.scope_size);
   scope_chars_.resize(o.scope_chars);
@@ -1520,7 +1618,7 @@ inline bool push_parser::end_element(const char* p) {
       st_.src.append(src_mark_, static_cast<std::size_t>(p - src_mark_));
       src_active_ = false;
     }
-    b.src_len = opt_.keep_source ? static_cast<std::uint32_t>(st_.src.size() - cur_.src) : 0;
+    b.src_len = keep_src_ ? static_cast<std::uint32_t>(st_.src.size() - cur_.src) : 0;
     bases_.push_back(b);
     queued e;
     e.kind = event_kind::element_received;
@@ -1543,6 +1641,7 @@ inline bool push_parser::end_element(const char* p) {
     pause_requested_ = false;
     paused_now_ = true;
   }
+  if (opt_.mode == parse_mode::elements) check_delivery_bound();
   return true;
 }
 
