@@ -190,13 +190,14 @@ inline std::optional<violation> read_limits(const xml::element& e, stream_limits
   });
 }
 
-/// Reads a flag feature (<starttls/>, <session/>) whose only defined child is
-/// the empty element {ns}`child` (<required/>, <optional/>); other children
-/// are ignored.
-inline std::optional<violation> read_flag(const xml::element& e, std::string_view child, std::string_view text_reason,
-                                          bool& has_child) {
+/// Reads a flag feature (<starttls/>, <bind/>, <session/>): elements only,
+/// none of them required. When `marker` is given, `*marker` tells whether the
+/// empty element {the feature's namespace}`marker_name` (<required/>,
+/// <optional/>) is among them; other children are ignored.
+inline std::optional<violation> read_flag(const xml::element& e, std::string_view text_reason,
+                                          std::string_view marker_name = {}, bool* marker = nullptr) {
   return for_each_child(e, text_reason, [&](const xml::element& c) -> std::optional<violation> {
-    if (c.is(e.ns(), child)) has_child = true;
+    if (marker && c.is(e.ns(), marker_name)) *marker = true;
     return std::nullopt;
   });
 }
@@ -216,7 +217,7 @@ inline result<features, violation> parse_features(const xml::element& e) {
     if (c.is(ns::xmpp_tls, "starttls")) {
       if (f.starttls) return detail::refuse("two <starttls/> features");
       f.starttls = true;
-      return detail::read_flag(c, "required", "character data in <starttls/>", f.starttls_required);
+      return detail::read_flag(c, "character data in <starttls/>", "required", &f.starttls_required);
     }
     if (c.is(ns::xmpp_sasl, "mechanisms")) {
       if (f.mechanisms) return detail::refuse("two <mechanisms/> features");
@@ -226,13 +227,12 @@ inline result<features, violation> parse_features(const xml::element& e) {
     if (c.is(ns::xmpp_bind, "bind")) {
       if (f.bind) return detail::refuse("two <bind/> features");
       f.bind = true;
-      bool unused = false;  // draft App. C.5 defines no child for the feature
-      return detail::read_flag(c, {}, "character data in <bind/>", unused);
+      return detail::read_flag(c, "character data in <bind/>");  // no child defined (draft §7)
     }
     if (c.is(ns::xmpp_session, "session")) {
       if (f.session) return detail::refuse("two <session/> features");
       f.session = true;
-      return detail::read_flag(c, "optional", "character data in <session/>", f.session_optional);
+      return detail::read_flag(c, "character data in <session/>", "optional", &f.session_optional);
     }
     if (c.is(ns_stream_limits, "limits")) {
       if (f.limits) return detail::refuse("two <limits/> features");
