@@ -73,6 +73,12 @@ enum class event_kind : std::uint8_t {
   element_received,         ///< `element` is another top-level element (opt-in; see the configs)
   stream_error_received,    ///< the peer sent <stream:error/> (see peer_error()); `closed` follows
   closed,                   ///< the stream ended (see end()); nothing more will come
+  // server-to-server (draft §8, XEP-0220)
+  dialback_requested,       ///< receiving server: verify `key` for `originating` -> `receiving` with the
+                            ///< authoritative server (an s2s_initiator's verify()), then answer_dialback()
+  dialback_result,          ///< a domain pair was judged: `valid` (originating server: the peer's answer;
+                            ///< receiving server: our own answer, sent)
+  verify_result,            ///< the authoritative server answered a verify() (`valid`, `id`)
 };
 
 constexpr std::string_view to_string(event_kind k) noexcept {
@@ -91,6 +97,9 @@ constexpr std::string_view to_string(event_kind k) noexcept {
     case event_kind::element_received: return "element-received";
     case event_kind::stream_error_received: return "stream-error-received";
     case event_kind::closed: return "closed";
+    case event_kind::dialback_requested: return "dialback-requested";
+    case event_kind::dialback_result: return "dialback-result";
+    case event_kind::verify_result: return "verify-result";
   }
   return "unknown";
 }
@@ -124,6 +133,13 @@ struct event {
   std::string_view identity;
   /// credentials_requested: what to look up.
   credential_kind credential = credential_kind::password;
+  /// Dialback events: the domain pair, the stream id the key belongs to, the key.
+  std::string_view originating, receiving, id, key;
+  /// dialback_result / verify_result: the verdict. With a dialback_result that
+  /// is not valid, `error` says whether it was an XEP-0220 error (e.g. the
+  /// authoritative server could not be reached) rather than a refused key.
+  bool valid = false;
+  std::optional<stanza_condition> error;
 };
 
 /// How a stream ended.
