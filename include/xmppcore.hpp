@@ -13,6 +13,8 @@
 #include <xmppcore/crypto/random_source.hpp>
 #include <xmppcore/crypto/sha1.hpp>
 #include <xmppcore/crypto/sha256.hpp>
+#include <xmppcore/dialback/elements.hpp>
+#include <xmppcore/dialback/key.hpp>
 #include <xmppcore/jid/domain.hpp>
 #include <xmppcore/jid/error.hpp>
 #include <xmppcore/jid/jid.hpp>
@@ -26,6 +28,12 @@
 #include <xmppcore/sasl/payload.hpp>
 #include <xmppcore/sasl/plain.hpp>
 #include <xmppcore/sasl/scram.hpp>
+#include <xmppcore/session/c2s_client.hpp>
+#include <xmppcore/session/c2s_server.hpp>
+#include <xmppcore/session/event.hpp>
+#include <xmppcore/session/negotiation.hpp>
+#include <xmppcore/session/s2s_initiator.hpp>
+#include <xmppcore/session/s2s_receiver.hpp>
 #include <xmppcore/stanza/addressing.hpp>
 #include <xmppcore/stanza/binding.hpp>
 #include <xmppcore/stanza/delivery.hpp>
