@@ -79,49 +79,30 @@ bool expat_well_formed(const std::string& doc) {
 
 std::string_view other_ns(std::string_view content_ns) { return content_ns == ns::client ? ns::server : ns::client; }
 
-// One element written by us, parsed again by our parser in a stream of
-// `content_ns`, must parse as exactly one element and be well-formed for expat.
-template <class Parse>
-auto reparse(const std::string& written, std::string_view content_ns, Parse&& parse) {
-  PROP(!written.empty());
-  PROP(expat_well_formed(open_stream(content_ns) + written + "</stream:stream>"));
-  auto d = xml::document::parse(written, content_ns);
-  PROP(d.has_value());
-  auto again = parse(d->root());
-  PROP(again.has_value());
-  return std::move(*again);
-}
-
-void check_features(const xml::element& e, std::string_view content_ns) {
-  const auto f = parse_features(e);
-  if (!f) {
-    const auto c = f.error().condition;
-    PROP(c == stream_condition::bad_format || c == stream_condition::unsupported_stanza_type);
-    PROP(!f.error().reason.empty());
-    PROP((c == stream_condition::unsupported_stanza_type) == !e.is(ns::streams, "features"));
-    return;
-  }
-  const std::string w = write_features(*f);
-  for (std::string_view cns : {content_ns, other_ns(content_ns)}) {
-    const features back = reparse(w, cns, [](const xml::element& x) { return parse_features(x); });
-    PROP(back == *f);
-    PROP(write_features(back) == w);
-  }
-}
-
-void check_error(const xml::element& e, std::string_view content_ns) {
-  const auto r = parse_error(e);
+// The element properties for one element kind: `parse` (parse_features or
+// parse_error) on `e`, which is a {streams}`local` or not; when it accepts,
+// `write` it, parse that again in a stream of either content namespace (our
+// parser, and expat for well-formedness): equal value, equal bytes.
+template <class Parse, class Write>
+void check_element(const xml::element& e, std::string_view content_ns, std::string_view local, Parse parse, Write write) {
+  const auto r = parse(e);
   if (!r) {
     const auto c = r.error().condition;
     PROP(c == stream_condition::bad_format || c == stream_condition::unsupported_stanza_type);
-    PROP((c == stream_condition::unsupported_stanza_type) == !e.is(ns::streams, "error"));
+    PROP(!r.error().reason.empty());
+    PROP((c == stream_condition::unsupported_stanza_type) == !e.is(ns::streams, local));
     return;
   }
-  const std::string w = write_error(*r);
+  const std::string w = write(*r);
+  PROP(!w.empty());
   for (std::string_view cns : {content_ns, other_ns(content_ns)}) {
-    const stream_error back = reparse(w, cns, [](const xml::element& x) { return parse_error(x); });
-    PROP(back == *r);
-    PROP(write_error(back) == w);
+    PROP(expat_well_formed(open_stream(cns) + w + "</stream:stream>"));
+    const auto d = xml::document::parse(w, cns);
+    PROP(d.has_value());
+    const auto back = parse(d->root());
+    PROP(back.has_value());
+    PROP(*back == *r);
+    PROP(write(*back) == w);
   }
 }
 
@@ -192,8 +173,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         case xml::event_kind::element_received: {
           const xml::element e = ev->element();
           const std::string_view cns = p.header()->content_namespace;
-          check_features(e, cns);
-          check_error(e, cns);
+          check_element(e, cns, "features", [](const xml::element& x) { return parse_features(x); },
+                        [](const features& f) { return write_features(f); });
+          check_element(e, cns, "error", [](const xml::element& x) { return parse_error(x); },
+                        [](const stream_error& x) { return write_error(x); });
           break;
         }
         default: break;
