@@ -744,7 +744,8 @@ class c2s_server final : public detail::stream_machine {
   stanza::reply_options reply_opts() {
     stanza::reply_options o;
     o.prep = &prep_;
-    o.checker = &checker_;
+    // No reply_checker kept: replies are rare (bind, session, errors), and a
+    // kept one would hold a second parser for the life of every stream.
     return o;
   }
 
@@ -812,7 +813,6 @@ class c2s_server final : public detail::stream_machine {
   c2s_server_config cfg_;
   c2s_server_state state_ = c2s_server_state::expecting_header;
   jid::preparer prep_;
-  stanza::reply_checker checker_;
   detail::deferred_store store_;
   std::unique_ptr<detail::server_mechanism_variant> mech_;
   sasl::mechanism_id mech_id_ = sasl::mechanism_id::plain;
