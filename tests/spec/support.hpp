@@ -15,6 +15,7 @@
 // GNU SASL as a DIGEST-MD5 client.
 #pragma once
 
+#include "crypto/oracle.hpp"
 #include "session/support.hpp"
 
 #include <xmppcore/session/c2s_client.hpp>
@@ -23,6 +24,7 @@
 #include <doctest/doctest.h>
 #include <expat.h>
 #include <openssl/evp.h>
+#include <stringprep.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -407,22 +409,8 @@ inline std::string base64_encode(std::string_view in) {
   return out;
 }
 
-inline std::string md5_raw(std::string_view in) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  REQUIRE(EVP_Digest(in.data(), in.size(), d, &n, EVP_md5(), nullptr) == 1);
-  return std::string(reinterpret_cast<const char*>(d), n);
-}
-
-inline std::string hex(std::string_view raw) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
+inline std::string md5_raw(std::string_view in) { return xc_test::openssl_digest("MD5", in); }
+using xc_test::hex;
 
 /// RFC 2831 §2.1.2.1 response-value (or rspauth) for qop=auth, ASCII inputs,
 /// no authzid, written out here from the RFC with OpenSSL's MD5.
@@ -434,6 +422,23 @@ inline std::string rfc2831_value(std::string_view user, std::string_view realm, 
   const std::string a2 = std::string(rspauth ? ":" : "AUTHENTICATE:") + std::string(digest_uri);
   return hex(md5_raw(hex(md5_raw(a1)) + ":" + std::string(nonce) + ":00000001:" + std::string(cnonce) + ":auth:" +
                      hex(md5_raw(a2))));
+}
+
+/// Resourceprep (draft App. B) by libidn; nullopt when libidn refuses the string.
+inline std::optional<std::string> libidn_resourceprep(std::string_view s) {
+  std::string buf(s);
+  buf.resize(s.size() * 4 + 64, '\0');
+  if (stringprep(buf.data(), buf.size(), Stringprep_profile_flags{}, stringprep_xmpp_resourceprep) != STRINGPREP_OK)
+    return std::nullopt;
+  buf.resize(std::char_traits<char>::length(buf.c_str()));
+  return buf;
+}
+
+/// Sets the text of every element named `name` in the tree (an example's
+/// illustrative value replaced by the one a test needs; each use says why).
+inline void set_text(canon_node& n, std::string_view name, std::string_view text) {
+  if (n.name == name) n.text = std::string(text);
+  for (auto& c : n.children) set_text(c, name, text);
 }
 
 /// A DIGEST-MD5 message as (name, value-as-written) pairs, split at commas
@@ -588,8 +593,9 @@ step_result feed(M& m, std::string_view bytes, feed_plan plan = {}) {
 /// and (for the caller's loop) each cut offset in turn.
 inline std::vector<feed_plan> standard_plans() { return {{}, {1}, {2}, {3}, {7}, {64}}; }
 
-/// True when `bytes` hold character data between top-level elements or
-/// white space between elements anywhere (draft §5.1 rule 5, §6.1 rule 4).
+/// True when `bytes` (one piece for read_stream) hold character data between
+/// top-level elements or white space between elements anywhere (draft §5.1
+/// rule 5, §6.1 rule 4), or do not parse at all.
 inline bool writes_whitespace(std::string_view bytes) {
   auto r = read_stream(bytes);
   return !r.ok || r.whitespace_depth1 != 0 || r.whitespace_nested != 0;
