@@ -685,3 +685,33 @@ TEST_CASE("server: the peer's close and stream errors are values; a closed strea
     CHECK(s.end().offset <= before + 32);
   }
 }
+
+TEST_CASE("server: what one receive() delivers is bounded by the limits, not by the read (backpressure)") {
+  fixture f;
+  session::c2s_server s(f.cfg);
+  advance(s, f, phase::bound);
+  std::string big;
+  while (big.size() < (1u << 20)) big += "<presence/>";
+  const auto lim = xml::limits::defaults();
+  std::size_t at = 0, calls = 0, stanzas = 0, max_per_call = 0;
+  while (at < big.size()) {
+    auto r = s.receive(std::string_view(big).substr(at));
+    REQUIRE((r.status == session::receive_status::ok || r.status == session::receive_status::full));
+    REQUIRE(r.consumed > 0);
+    at += r.consumed;
+    ++calls;
+    std::size_t n = 0;
+    while (auto ev = s.next_event()) n += ev->kind == session::event_kind::stanza_received;
+    stanzas += n;
+    max_per_call = std::max(max_per_call, n);
+    // Undrained events block further input (their views would be overwritten).
+    if (r.status == session::receive_status::full) CHECK(r.consumed < big.size());
+  }
+  CHECK(stanzas == big.size() / 11);
+  CHECK(calls > 1);
+  CHECK(max_per_call <= lim.max_queued_events);
+  CHECK_FALSE(s.ended());
+  // A call that finds undrained events consumes nothing and says full.
+  s.receive("<presence/><presence/>");
+  CHECK(s.receive("<presence/>").status == session::receive_status::full);
+}

@@ -61,6 +61,9 @@ class stream_machine {
     // Undrained events may view the parser's memory: feeding it would
     // overwrite what they show. The embedder drains first (backpressure).
     if (ev_head_ < events_.size()) return {0, receive_status::full};
+    // What a burst left behind shrinks back on its own: a queue much larger
+    // than the last call needed is given back (the steady state keeps its own).
+    if (events_.capacity() > 64 && events_.size() * 4 < events_.capacity()) std::vector<event>().swap(events_);
     events_.clear();
     ev_head_ = 0;
     holds_views_ = false;
