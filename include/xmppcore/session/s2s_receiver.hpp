@@ -273,7 +273,7 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
     for (const auto& h : cfg_.hosts) store_pair(peer_identity_, h, true);
     auto& ev = push(event_kind::authenticated);
     ev.mechanism = "EXTERNAL";
-    ev.identity = validated_.front().first;
+    ev.identity = peer_identity_;
     parser_.set_limits(cfg_.limits);
     restart_stream();
   }
