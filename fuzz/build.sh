@@ -18,7 +18,7 @@
 # What lands in $OUT, per fuzz/<name>.cpp (replay_main.cpp excepted; it is the
 # corpus replayer of the ordinary test build):
 #   <name>                   the fuzz target
-#   <name>_seed_corpus.zip   fuzz/corpus/<name>/, flat (when that folder exists)
+#   <name>_seed_corpus.zip   fuzz/corpus/<name>/, flat (when that folder has files)
 #   <name>.dict              fuzz/<name>.dict if there is one, else fuzz/xmpp.dict
 # These are the names OSS-Fuzz looks for. A new fuzz/*.cpp is built without
 # touching this script.
@@ -67,7 +67,8 @@ build_one() {
   $CXX $CXXFLAGS -std=c++20 "${warnings[@]}" -I"$src/include" $pkg_cflags -c "$cpp" -o "$WORK/$name.o"
   $CXX $CXXFLAGS "$WORK/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE $pkg_libs
   rm -f "$OUT/${name}_seed_corpus.zip"
-  if [ -d "$src/fuzz/corpus/$name" ]; then
+  # Only a folder with files: zip refuses to make an empty archive.
+  if [ -n "$(ls -A "$src/fuzz/corpus/$name" 2>/dev/null)" ]; then
     (cd "$src/fuzz/corpus/$name" && zip -q -r -j "$OUT/${name}_seed_corpus.zip" .)
   fi
   if [ -f "$src/fuzz/$name.dict" ]; then
