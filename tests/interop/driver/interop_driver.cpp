@@ -13,8 +13,9 @@
 //   interop_driver all --prosody-port P --strophe-port-base B --cafile CERT --server-log FILE [-v]
 //       every session of the matrix, one after the other; prints the matrix;
 //       exit status 0 only when every cell passed
-//   interop_driver serve --mech NAME --cert CERT --key KEY --log FILE
-//       one c2s_server session over stdin/stdout (for socat EXEC)
+//   interop_driver serve --mech NAME --cert CERT --key KEY --log FILE [--scram-final challenge|success]
+//       one c2s_server session over stdin/stdout (for socat EXEC); SCRAM's
+//       server-final-message in <success/> unless told otherwise
 #include <xmppcore/crypto/random_source.hpp>
 #include <xmppcore/sasl/mechanism.hpp>
 #include <xmppcore/session/c2s_client.hpp>
@@ -526,7 +527,8 @@ struct any_resource final : session::resource_checker {
 };
 
 // One c2s_server session on stdin/stdout; a one-line verdict appended to `log`.
-int serve(const std::string& mech_name, const std::string& cert, const std::string& key, const std::string& log) {
+int serve(const std::string& mech_name, const std::string& cert, const std::string& key, const std::string& log,
+          bool scram_final_in_success) {
   auto mech = sasl::parse_mechanism_name(mech_name);
   if (!mech) return 2;
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
@@ -549,7 +551,7 @@ int serve(const std::string& mech_name, const std::string& cert, const std::stri
   // of <success/> (RFC 6120 §6.4.6); the draft's form, a last <challenge/>
   // answered by an empty <response/>, makes it fail ("Memory allocation
   // error"). See tests/interop/README.md.
-  cfg.scram.final_in_success = true;
+  cfg.scram.final_in_success = scram_final_in_success;
   session::c2s_server server(cfg);
   fd_link io;
   io.in = 0;
@@ -665,14 +667,19 @@ std::string server_verdict(const std::string& path, std::size_t skip) {
   return {};
 }
 
+enum class strophe_case { ok, wrong_password, draft_scram_final };
+
 cell run_strophe_session(int port, const std::string& cafile, const std::string& server_log, const std::string& mech,
-                         bool wrong) {
+                         strophe_case what) {
+  const bool wrong = what == strophe_case::wrong_password;
   const auto t0 = steady::now();
   cell c;
   c.peer = "libstrophe";
   c.role = "our c2s_server";
   c.mechanism = mech;
-  c.scenario = wrong ? "wrong password" : "bind, message echoed, close";
+  c.scenario = what == strophe_case::ok               ? "bind, message echoed, close"
+               : what == strophe_case::wrong_password ? "wrong password"
+                                                      : "known quirk: v= in <challenge/>";
   strophe_run run;
   run.token = "xmppcore-interop-strophe-" + mech;
   const std::size_t before = count_lines(server_log);
@@ -705,7 +712,14 @@ cell run_strophe_session(int port, const std::string& cafile, const std::string&
   std::ostringstream d;
   const bool auth_sent = run.log.find("mechanism=\"" + mech + "\"") != std::string::npos ||
                          run.log.find("mechanism='" + mech + "'") != std::string::npos;
-  if (wrong) {
+  if (what == strophe_case::draft_scram_final) {
+    // Pinned quirk: libstrophe 0.12 does not take the draft's form of SCRAM's
+    // last step, so it never authenticates. If this starts to connect,
+    // libstrophe changed: update tests/interop/README.md.
+    c.pass = rc == XMPP_EOK && !run.connected && run.disconnected && auth_sent && verified &&
+             verdict.find("auth=-") != std::string::npos && verdict.find("failures=-") != std::string::npos;
+    d << "connected=" << run.connected << (run.connected ? " (libstrophe now accepts the draft form)" : "");
+  } else if (wrong) {
     const bool refused = run.log.find("<not-authorized/>") != std::string::npos;
     c.pass = rc == XMPP_EOK && !run.connected && run.disconnected && refused && auth_sent && verified &&
              verdict.find("auth=-") != std::string::npos && verdict.find("failures=not-authorized") != std::string::npos;
@@ -753,9 +767,12 @@ int run_all(std::map<std::string, std::string>& a) {
   const char* mechs[] = {"SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "PLAIN"};
   xmpp_initialize();
   for (int i = 0; i < 4; ++i) {
-    cells.push_back(run_strophe_session(strophe_base + i, cafile, server_log, mechs[i], false));
-    cells.push_back(run_strophe_session(strophe_base + i, cafile, server_log, mechs[i], true));
+    cells.push_back(run_strophe_session(strophe_base + i, cafile, server_log, mechs[i], strophe_case::ok));
+    cells.push_back(run_strophe_session(strophe_base + i, cafile, server_log, mechs[i], strophe_case::wrong_password));
   }
+  // The fifth listener serves SCRAM-SHA-1 with the draft's form of the last step.
+  cells.push_back(run_strophe_session(strophe_base + 4, cafile, server_log, "SCRAM-SHA-1",
+                                      strophe_case::draft_scram_final));
   xmpp_shutdown();
   // 3. Prosody's stream error for a 'to' it does not serve
   cells.push_back(run_prosody_session(prosody_port, cafile, mechanism_id::scram_sha1, client_case::wrong_host));
@@ -795,7 +812,11 @@ int main(int argc, char** argv) {
   }
   const std::string mode = argv[1];
   if (mode == "all") return run_all(a);
-  if (mode == "serve") return serve(arg(a, "--mech"), arg(a, "--cert"), arg(a, "--key"), arg(a, "--log"));
+  if (mode == "serve") {
+    const std::string final_form = a.count("--scram-final") ? a["--scram-final"] : "success";
+    if (final_form != "success" && final_form != "challenge") return 2;
+    return serve(arg(a, "--mech"), arg(a, "--cert"), arg(a, "--key"), arg(a, "--log"), final_form == "success");
+  }
   std::fprintf(stderr, "interop_driver: unknown mode %s\n", mode.c_str());
   return 2;
 }
