@@ -14,7 +14,7 @@ using namespace xs_spec;
 namespace {
 
 // draft §7, "Server advertises resource binding feature to client" (the
-// header is draft::header_after_sasl).
+// header is draft::server_header).
 constexpr std::string_view bind_feature = R"(<stream:features>
   <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind' />
 </stream:features>)";
@@ -76,10 +76,6 @@ constexpr std::string_view resource_el = "{urn:ietf:params:xml:ns:xmpp-bind}reso
 /// draft App. B), yet a legal XML character.
 constexpr std::string_view unpreppable = "some\xEF\xBF\xBDresource";
 
-std::string wire(std::string_view step, bool pretty) {
-  return pretty ? std::string(step) + "\n" : compact(step);
-}
-
 /// The example with our client's id in place of the example's.
 std::string with_id(std::string_view example, std::string_view id) {
   std::string s(example);
@@ -109,7 +105,7 @@ struct server_fixture {
                                   base64_encode(std::string("\0somenode\0secret", 16)) + "</auth>");
     REQUIRE(auth.has("authenticated somenode@example.com"));
     auto r = feed(*server, wire(draft::client_header, pretty), plan);
-    CHECK(mismatch_items(std::string(draft::header_after_sasl) + std::string(bind_feature), r.out,
+    CHECK(mismatch_items(std::string(draft::server_header) + std::string(bind_feature), r.out,
                          server_stream_allowances()) == "");
     REQUIRE(server->state() == session::c2s_server_state::expecting_bind);
   }
@@ -254,12 +250,12 @@ struct client_fixture {
     cfg.mechanisms = {sasl::mechanism_id::plain};
     cfg.plain_without_tls = true;
     client.emplace(cfg);
-    feed(*client, std::string(draft::header_after_sasl) +
+    feed(*client, std::string(draft::server_header) +
                       "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN"
                       "</mechanism></mechanisms></stream:features>");
     auto s = feed(*client, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
     REQUIRE(s.has("authenticated somenode@example.com"));
-    request = feed(*client, wire(draft::header_after_sasl, pretty) + wire(bind_feature, pretty), plan);
+    request = feed(*client, wire(draft::server_header, pretty) + wire(bind_feature, pretty), plan);
   }
   session::c2s_client& operator*() { return *client; }
   /// The id of the bind request it wrote.

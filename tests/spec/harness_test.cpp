@@ -84,23 +84,23 @@ TEST_CASE("harness: stream headers, the streams prefix, and allowances one by on
   const std::string_view ours_ok =
       "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
       "from='example.com' id='0123456789abcdef0123' version='1.0'>";
-  CHECK(mismatch_items(draft::header_after_sasl, ours_ok, server_stream_allowances()) == "");
+  CHECK(mismatch_items(draft::server_header, ours_ok, server_stream_allowances()) == "");
   // Without the allowance the id is compared by value.
-  CHECK(mismatch_items(draft::header_after_sasl, ours_ok) != "");
+  CHECK(mismatch_items(draft::server_header, ours_ok) != "");
   // An id of the wrong form, another content namespace, another prefix, an extra attribute.
-  CHECK(mismatch_items(draft::header_after_sasl,
+  CHECK(mismatch_items(draft::server_header,
                        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
                        "from='example.com' id='x' version='1.0'>",
                        server_stream_allowances()) != "");
-  CHECK(mismatch_items(draft::header_after_sasl,
+  CHECK(mismatch_items(draft::server_header,
                        "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
                        "from='example.com' id='0123456789abcdef0123' version='1.0'>",
                        server_stream_allowances()) != "");
-  CHECK(mismatch_items(draft::header_after_sasl,
+  CHECK(mismatch_items(draft::server_header,
                        "<s:stream xmlns='jabber:client' xmlns:s='http://etherx.jabber.org/streams' "
                        "from='example.com' id='0123456789abcdef0123' version='1.0'>",
                        server_stream_allowances()) != "");
-  CHECK(mismatch_items(draft::header_after_sasl,
+  CHECK(mismatch_items(draft::server_header,
                        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
                        "from='example.com' id='0123456789abcdef0123' version='1.0' xml:lang='en'>",
                        server_stream_allowances()) != "");

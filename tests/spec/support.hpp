@@ -379,6 +379,12 @@ inline std::string compact(std::string_view s) {
   return out;
 }
 
+/// The bytes of one step as sent: as the draft prints it, followed by the
+/// newline that separates its blocks (`pretty`), or compacted.
+inline std::string wire(std::string_view step, bool pretty) {
+  return pretty ? std::string(step) + "\n" : compact(step);
+}
+
 // -------------------------------------------------- OpenSSL: base64, MD5 --
 
 /// RFC 3548 §3 base64 by OpenSSL, strictly: nullopt unless re-encoding gives the input back
@@ -506,9 +512,11 @@ inline constexpr std::string_view temporary_auth_failure = R"(<failure xmlns='ur
 </failure>
 </stream:stream>)";
 
-/// draft §6.5 step 11: the header and features after SASL (the header of
-/// draft §7 has the same attributes; its features are <bind/> alone).
-inline constexpr std::string_view header_after_sasl = R"(<stream:stream
+/// The server's stream header of draft §6.5 step 11 and §7 (id 'c2s_345').
+/// The headers of §5.3 step 2 ('c2s_123') and §6.5 step 2 ('c2s_234') differ
+/// from it only in the id, which is compared for form, never by value, so
+/// this one text stands for all four.
+inline constexpr std::string_view server_header = R"(<stream:stream
   xmlns='jabber:client'
   xmlns:stream='http://etherx.jabber.org/streams'
   id='c2s_345'
@@ -592,6 +600,23 @@ step_result feed(M& m, std::string_view bytes, feed_plan plan = {}) {
 /// Every plan a transcript is ground with: whole, byte by byte, small chunks,
 /// and (for the caller's loop) each cut offset in turn.
 inline std::vector<feed_plan> standard_plans() { return {{}, {1}, {2}, {3}, {7}, {64}}; }
+
+/// Runs `scenario(plan, pretty)` with the draft's layout (pretty) and
+/// compacted, under every standard plan and cut at every offset up to `longest`.
+template <class F>
+void grind(F scenario, std::size_t longest) {
+  for (bool pretty : {true, false}) {
+    CAPTURE(pretty);
+    for (auto plan : standard_plans()) {
+      CAPTURE(plan.chunk);
+      scenario(plan, pretty);
+    }
+    for (std::size_t cut = 0; cut <= longest; ++cut) {
+      CAPTURE(cut);
+      scenario(feed_plan{SIZE_MAX, cut}, pretty);
+    }
+  }
+}
 
 /// True when `bytes` (one piece for read_stream) hold character data between
 /// top-level elements or white space between elements anywhere (draft §5.1
