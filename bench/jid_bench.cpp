@@ -1,14 +1,23 @@
 // JID parse + prep: xmppcore (ICU with the ASCII fast path) next to plain ICU usprep_prepare and
 // GNU libidn doing the same three profiles (Nodeprep, Nameprep, Resourceprep), same binary/run.
 // The peers only prepare the three parts (UTF-8 -> UTF-16 -> usprep -> UTF-8 for ICU; in-place
-// UTF-8 for libidn); xmppcore also splits the JID, checks IDNA/STD3 rules and the length limits,
-// and builds the jid. Setup (opening profiles, splitting for the peers) is outside the timed loop.
+// UTF-8 for libidn); xmppcore also splits the JID, runs RFC 3490 ToASCII on the domain (STD3
+// rules, Punycode for the length check), applies RFC 3454 §6 with Unicode 3.2 tables, checks the
+// length limits and builds the jid. Setup (opening profiles, splitting for the peers) is outside
+// the timed loop.
 //   bm_xmppcore         jid::parse with a long-lived preparer (steady state: IDN domains memoised)
 //   bm_xmppcore_nomemo  same with the domain memo off (every IDN domain prepared and checked anew)
 //   bm_icu              usprep_prepare x3 (Nodeprep, Nameprep, Resourceprep), profiles opened once
-//   bm_icu_idna         bm_icu plus uidna_nameToASCII_UTF8 on the domain: the same checks as ours
+//   bm_icu_idna         bm_icu plus uidna_nameToASCII_UTF8 (UTS #46) on the domain: a plain-ICU
+//                       implementation's domain check
 //   bm_libidn           stringprep() x3 with STRINGPREP_NO_UNASSIGNED
 // Arguments: 0 ASCII prepared, 1 ASCII upper case, 2 non-ASCII node/resource, 3 plus an IDN domain.
+//   bm_prep_per_byte    Resourceprep of a ~4 KiB part, reported as time per input byte
+//                       (ns_per_byte): ordinary text in several scripts, and the inputs that make
+//                       normalization slow: alternating combining marks (U+0301 U+0334 ...),
+//                       refused before ICU as not stream-safe (UAX #15 §13), mixed Hebrew and
+//                       Latin (the bidi rule's path through a rebuilt output), and the worst input
+//                       still accepted, runs of exactly 30 such marks after each letter.
 #include <xmppcore/jid/jid.hpp>
 
 #include <benchmark/benchmark.h>
@@ -163,8 +172,47 @@ void bm_libidn(benchmark::State& st) {
   st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations()));
 }
 
+// ~4 KiB JID parts for bm_prep_per_byte.
+std::string part_of(int which) {
+  auto fill = [](std::string_view unit) {
+    std::string s;
+    while (s.size() + unit.size() <= 4000) s += unit;
+    return s;
+  };
+  switch (which) {
+    case 0: return fill("\u00C9t\u00E9 \u00E0 la plage, ");                    // Latin with accents
+    case 1: return fill("\u041F\u0440\u0438\u0432\u0435\u0442 ");           // Cyrillic
+    case 2: return fill("\u6771\u4EAC\u90FD\u6E0B\u8C37\u533A");             // CJK
+    case 3: return fill("\u0645\u0631\u062D\u0628\u0627 \u0628\u0643");     // Arabic
+    case 4: return fill("\u0301\u0334");                                         // one run of 2,000 marks: refused
+    case 5: return fill("\u05D0\u00E9");  // R and L: usprep refuses for bidi, the output is rebuilt and refused
+    default: {                                                                     // runs of 30 marks: accepted
+      std::string run = "a";
+      for (int i = 0; i < 30; ++i) run += (i % 2) ? "\u0334" : "\u0301";
+      return fill(run);
+    }
+  }
+}
+
+void bm_prep_per_byte(benchmark::State& st) {
+  const std::string part = part_of(static_cast<int>(st.range(0)));
+  preparer prep;
+  const auto first = prep.resourceprep(part);
+  const bool refused = !first;
+  for (auto _ : st) {
+    auto r = prep.resourceprep(part);
+    benchmark::DoNotOptimize(r);
+  }
+  st.counters["ns_per_byte"] = benchmark::Counter(static_cast<double>(part.size()),
+                                                  benchmark::Counter::kIsIterationInvariantRate |
+                                                      benchmark::Counter::kInvert);
+  st.SetLabel(std::to_string(part.size()) + " bytes, " +
+              (refused ? "refused: " + std::string(xmppcore::jid::to_string(first.error())) : "accepted"));
+}
+
 }  // namespace
 
+BENCHMARK(bm_prep_per_byte)->DenseRange(0, 6);
 BENCHMARK(bm_xmppcore)->DenseRange(0, 3);
 BENCHMARK(bm_xmppcore_nomemo)->DenseRange(2, 3);
 BENCHMARK(bm_icu)->DenseRange(0, 3);

@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <idna.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <string_view>
@@ -34,7 +37,8 @@ TEST_CASE("domain: Nameprep per label, draft §3.2 and RFC 3490 §4.1") {
   CHECK(dom(p, "a\u1680b.com") == "!prohibited");                       // C.1.2
   CHECK(dom(p, "a\uE000.com") == "!prohibited");                        // C.3
   CHECK(dom(p, "\U000E0002.com") == "!unassigned");
-  CHECK(show(prepare_domain(p, "\U000E0002.com", true)) == "!invalid-label");  // query mode: UTS #46 disallows it
+  CHECK(show(prepare_domain(p, "\U000E0002.com", prep_mode::query)) == "\U000E0002.com");  // query mode (RFC 3454 §7)
+  CHECK(show(prepare_domain(p, "\U000E0002.com", prep_mode::query, idna_rules::strict)) == "!invalid-label");  // UTS #46 disallows it
   CHECK(dom(p, "\xFF.com") == "!invalid-utf8");
 }
 
@@ -47,8 +51,15 @@ TEST_CASE("domain: label separators and trailing dot (RFC 3490 §3.1)") {
   CHECK(dom(p, "example.com..") == "!empty-label");                     // only one trailing dot goes
   CHECK(dom(p, "a..b") == "!empty-label");
   CHECK(dom(p, ".a") == "!empty-label");
-  CHECK(dom(p, ".") == "!empty");
-  CHECK(dom(p, "") == "!empty");
+  CHECK(dom(p, "") == "!empty");                                        // no domain at all
+  // One code for an empty label, however the dot is spelled.
+  for (const char* dot : {".", "\u3002", "\uFF0E", "\uFF61"}) {
+    CAPTURE(dot);
+    CHECK(dom(p, dot) == "!empty-label");
+    CHECK(dom(p, std::string("a") + dot + dot + "b") == "!empty-label");
+    CHECK(dom(p, std::string(dot) + "a") == "!empty-label");
+    CHECK(dom(p, std::string("a") + dot) == "a");
+  }
   CHECK(dom(p, "a\u2024b") == "!invalid-label");                        // ONE DOT LEADER -> '.' by NFKC
   CHECK(dom(p, "a\uFE52b") == "!invalid-label");                        // SMALL FULL STOP -> '.' by NFKC
 }
@@ -69,30 +80,76 @@ TEST_CASE("domain: STD3 rules, hyphens, ACE labels") {
   CHECK(dom(p, "xn--bcher-kva.example") == "b\u00FCcher.example");
   CHECK(dom(p, "XN--BCHER-KVA.example") == "b\u00FCcher.example");
   CHECK(dom(p, "xn--bcher-kva.xn--bcher-kva") == "b\u00FCcher.b\u00FCcher");
-  CHECK(dom(p, "xn--zca.example") == "!invalid-label");                 // "ß": never the ToASCII of a label (-> "ss")
-  CHECK(dom(p, "xn--a-ecp.example") == "!invalid-label");               // not the ToASCII of its decoding
-  CHECK(dom(p, "xn--abc.example") == "!invalid-label");                 // not valid Punycode of a label
-  CHECK(dom(p, "\u0301a.com") == "!invalid-label");                     // leading combining mark (UTS #46)
+  // Other xn-- labels: RFC 3490 ToASCII leaves ASCII labels alone, so they are valid labels
+  // (kept as they are, lower-cased); only the strict rules refuse them.
+  for (const char* ace : {"xn--zca.example",      // "ß": never the ToASCII of a label (Nameprep makes "ss")
+                          "xn--a-ecp.example",    // not the ToASCII of its decoding
+                          "xn--abc.example"}) {   // not Punycode of a valid label
+    CAPTURE(ace);
+    CHECK(dom(p, ace) == ace);
+    CHECK(show(prepare_domain(p, ace, prep_mode::stored, idna_rules::strict)) == "!invalid-label");
+  }
+  CHECK(dom(p, "XN--ABC.example") == "xn--abc.example");
+  CHECK(dom(p, "xn--.example") == "!invalid-label");                    // trailing hyphen (STD3)
+  // A leading combining mark: fine for RFC 3490, refused by UTS #46.
+  CHECK(dom(p, "\u0301a.com") == "\u0301a.com");
+  CHECK(show(prepare_domain(p, "\u0301a.com", prep_mode::stored, idna_rules::strict)) == "!invalid-label");
+  // A non-ASCII label must not start with the ACE prefix (RFC 3490 §4.1 step 5)...
+  CHECK(dom(p, "xn--\u00E9.example") == "!invalid-label");
+  CHECK(dom(p, "XN--\u00C9.example") == "!invalid-label");
+  // ... but one that Nameprep makes ASCII is an ASCII label (step 4 skips to step 8).
+  CHECK(dom(p, "\uFF58\uFF4E--bcher-kva.example") == "b\u00FCcher.example");
   CHECK(dom(p, "localhost") == "localhost");                            // single label allowed
 }
 
-TEST_CASE("domain: length limits (63 per label, 253 total in ACE form, RFC 1035 §2.3.4)") {
+TEST_CASE("domain: length limits (63 per label in ACE form; 1023 bytes; 253 octets under the strict rules)") {
   preparer p;
   const std::string l63(63, 'a'), l64(64, 'a');
   CHECK(dom(p, l63 + ".com") == l63 + ".com");
   CHECK(dom(p, l64 + ".com") == "!label-too-long");
-  // 4 x 63 + 3 dots = 255 > 253; 3 x 63 + 61 + 3 = 253.
+  auto strict = [&](std::string_view s) { return show(prepare_domain(p, s, prep_mode::stored, idna_rules::strict)); };
+  // 3 x 63 + 61 + 3 dots = 253: the most DNS carries (RFC 1035 §2.3.4). RFC 3490 has no such
+  // limit, so only the strict rules apply it; "one code for too long": too-long, part domain.
   const std::string d253 = l63 + "." + l63 + "." + l63 + "." + std::string(61, 'b');
   CHECK(d253.size() == 253);
   CHECK(dom(p, d253) == d253);
-  CHECK(dom(p, d253 + ".") == d253);                                    // trailing dot does not count
-  CHECK(dom(p, d253 + "b") == "!domain-too-long");
-  // Non-ASCII: the limit applies to the ACE form. 59 x ü is 118 UTF-8 bytes but "xn--" + 60 = 64 ACE.
+  CHECK(strict(d253) == d253);
+  CHECK(strict(d253 + ".") == d253);                                   // trailing dot does not count
+  CHECK(dom(p, d253 + "b") == d253 + "b");
+  CHECK(strict(d253 + "b") == "!too-long");
+  // Under the strict rules the ACE form counts: 57 x ü is "xn--" + 59 = 63 octets (Punycode of
+  // RFC 3492), so four such labels are 255 octets, though only 459 bytes in UTF-8.
   std::string u;
-  for (int i = 0; i < 30; ++i) u += "\u00FC";
+  for (int i = 0; i < 57; ++i) u += "\u00FC";
+  CHECK(show(to_ace(p, u)).size() == 63);
+  const std::string ace_long = u + "." + u + "." + u + "." + u;
+  CHECK(dom(p, ace_long) == ace_long);
+  CHECK(strict(ace_long) == "!too-long");
+  // draft §3.1: 1023 bytes for the stored form, whatever the rules.
+  std::string d1023 = l63;
+  while (d1023.size() + 64 < 1023) d1023 += "." + l63;
+  d1023 += "." + std::string(1023 - d1023.size() - 1, 'c');
+  CHECK(d1023.size() == 1023);
+  CHECK(dom(p, d1023) == d1023);
+  CHECK(dom(p, "c." + d1023) == "!too-long");
+  // Non-ASCII labels: the limit applies to the ACE form, 58 x ü would be "xn--" + 60.
   CHECK(dom(p, u + ".com") == u + ".com");
-  for (int i = 0; i < 30; ++i) u += "\u00FC";
-  CHECK(dom(p, u + ".com") == "!label-too-long");
+  CHECK(dom(p, u + "\u00FC.com") == "!label-too-long");
+}
+
+// A label longer than ICU's internal limit (1000 UTF-16 units for Punycode) made ICU fail, which
+// was reported as resource-failure, i.e. <internal-server-error/>: a peer's bad input must be
+// <jid-malformed/>, never our fault.
+TEST_CASE("domain: a label over ICU's internal length limit is label-too-long, not resource-failure") {
+  preparer p;
+  for (const int n : {1001, 1500, 2000}) {
+    CAPTURE(n);
+    std::string l;
+    for (int i = 0; i < n; ++i) l += "\u00E9";
+    CHECK(dom(p, l + ".com") == "!label-too-long");
+    CHECK(show(prepare_domain(p, l + ".com", prep_mode::stored, idna_rules::strict)) == "!label-too-long");
+    CHECK(show(prepare_domain(p, l, prep_mode::query)) == "!label-too-long");
+  }
 }
 
 TEST_CASE("domain: IP literals (draft §3.1 address-literal)") {
@@ -156,13 +213,16 @@ TEST_CASE("domain: ASCII fast path equals ICU on every 1-2 byte ASCII name and o
   icu.use_ascii_fast_path(false);
   long mismatches = 0, ok = 0;
   auto cmp = [&](const std::string& s) {
-    const auto f = dom(fast, s), i = dom(icu, s);
-    if (f != i) {
-      ++mismatches;
-      CAPTURE(s);
-      CHECK(f == i);
+    for (const idna_rules rules : {idna_rules::idna2003, idna_rules::strict}) {
+      const auto f = show(prepare_domain(fast, s, prep_mode::stored, rules));
+      const auto i = show(prepare_domain(icu, s, prep_mode::stored, rules));
+      if (f != i) {
+        ++mismatches;
+        CAPTURE(s);
+        CHECK(f == i);
+      }
+      if (f[0] != '!') ++ok;
     }
-    if (f[0] != '!') ++ok;
   };
   for (int a = 0; a < 128; ++a) {
     cmp(std::string(1, static_cast<char>(a)));
@@ -188,15 +248,19 @@ TEST_CASE("domain: ASCII fast path equals ICU on every 1-2 byte ASCII name and o
   CHECK(ok > 10000);
 }
 
-TEST_CASE("domain memo: same results with and without it; keyed by mode") {
+TEST_CASE("domain memo: same results with and without it; keyed by mode and rules") {
   preparer with, without;
   without.use_domain_memo(false);
   CHECK(with.uses_domain_memo());
   CHECK_FALSE(without.uses_domain_memo());
   // U+0221 was unassigned in Unicode 3.2 (stored mode refuses it) but is a valid UTS #46 letter.
-  CHECK(show(prepare_domain(with, "\u0221.example", true)) == "\u0221.example");
+  CHECK(show(prepare_domain(with, "\u0221.example", prep_mode::query)) == "\u0221.example");
   CHECK(dom(with, "\u0221.example") == "!unassigned");  // the query-mode success is not reused
-  CHECK(show(prepare_domain(with, "\u0221.example", true)) == "\u0221.example");
+  CHECK(show(prepare_domain(with, "\u0221.example", prep_mode::query)) == "\u0221.example");
+  // U+2260 is valid for IDNA2003 and not for UTS #46: the default's success is not reused.
+  CHECK(dom(with, "\u2260.example") == "\u2260.example");
+  CHECK(show(prepare_domain(with, "\u2260.example", prep_mode::stored, idna_rules::strict)) == "!invalid-label");
+  CHECK(dom(with, "\u2260.example") == "\u2260.example");
   const char* names[] = {"B\u00DCCHER.example", "b\u00FCcher.example", "\u4F8B\u3048\u3002\u30C6\u30B9\u30C8",
                          "xn--bcher-kva.example", "\u00E9.a", "\u00E9.b", "\u00E9.c", "\u00E9.d", "\u00E9.e",
                          "\u00E9.f", "\u00E9.g", "\u00E9.h", "\u00E9.i", "a_\u00E9.com", "\u0627a.example"};
@@ -245,4 +309,48 @@ TEST_CASE("domain: the stored form is a fixed point (IPv6 literals, ACE and Unic
   }
   // Both spellings of a name give one domain.
   CHECK(dom(p, "xn--r8jz45g.xn--zckzah") == dom(p, "\u4F8B\u3048.\u30C6\u30B9\u30C8"));
+}
+
+// The draft defines domains by RFC 3490 (IDNA2003). These code points are valid there (and in
+// libidn, hence in RFC 3920 servers such as Prosody) but refused by UTS #46, which this library
+// used to apply: by default they are accepted, with libidn's ACE form; the strict rules refuse them.
+TEST_CASE("domain: IDNA2003 accepts what UTS #46 refuses; the strict rules do not") {
+  preparer p;
+  const char* names[] = {"\u2260.example",  // NOT EQUAL TO (UTS #46: disallowed_STD3_valid)
+                         "\u226E.example", "\u226F.example",
+                         "\u04C0.example",  // CYRILLIC LETTER PALOCHKA (no lower case in Unicode 3.2)
+                         "\u10A0.example", "\u10C5.example",  // Georgian capitals (case folding added in 4.1)
+                         "\u3164.example", "\uFFA0.example",  // Hangul fillers (Nameprep: U+1160)
+                         "\u2183.example",  // ROMAN NUMERAL REVERSED ONE HUNDRED
+                         "a\u2260b.\u10A0\u10A1.\u0301x.example"};
+  for (const char* name : names) {
+    CAPTURE(name);
+    char* out = nullptr;
+    REQUIRE(idna_to_ascii_8z(name, &out, IDNA_USE_STD3_ASCII_RULES) == IDNA_SUCCESS);
+    const std::string libidn = out;
+    std::free(out);
+    CHECK(show(to_ace(p, name)) == libidn);
+    const auto stored = prepare_domain(p, name);
+    REQUIRE(stored);
+    CHECK(show(prepare_domain(p, *stored)) == *stored);                          // a fixed point
+    CHECK(show(prepare_domain(p, libidn)) == *stored);                           // the ACE form is the same domain
+    CHECK(show(prepare_domain(p, name, prep_mode::stored, idna_rules::strict)) == "!invalid-label");
+  }
+  CHECK(dom(p, "\u3164.example") == "\u1160.example");                       // NFKC
+  CHECK(show(to_ace(p, "\u2260.example")) == "xn--1ch.example");
+}
+
+TEST_CASE("domain: ACE form (to_ace, append_ace) for DNS, certificates and dialback") {
+  preparer p;
+  CHECK(show(to_ace(p, "B\u00DCCHER.example.")) == "xn--bcher-kva.example");
+  CHECK(show(to_ace(p, "xn--bcher-kva.Example")) == "xn--bcher-kva.example");
+  CHECK(show(to_ace(p, "\u4F8B\u3048\u3002\u30C6\u30B9\u30C8")) == "xn--r8jz45g.xn--zckzah");
+  CHECK(show(to_ace(p, "xn--abc.example")) == "xn--abc.example");            // kept as it is
+  CHECK(show(to_ace(p, "[2001:DB8::1]")) == "[2001:db8::1]");
+  CHECK(show(to_ace(p, "192.0.2.1")) == "192.0.2.1");
+  CHECK(show(to_ace(p, "a_b.example")) == "!invalid-label");
+  CHECK(show(to_ace(p, "\u2260.example", prep_mode::stored, idna_rules::strict)) == "!invalid-label");
+  std::string out = "x:";
+  append_ace("b\u00FCcher.\u0645\u062B\u0627\u0644.example", out);
+  CHECK(out == "x:xn--bcher-kva.xn--mgbh0fb.example");
 }

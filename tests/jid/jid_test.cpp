@@ -7,6 +7,7 @@
 #include <new>
 #include <random>
 #include <set>
+#include <utility>
 #include <string>
 #include <unordered_set>
 
@@ -118,7 +119,7 @@ TEST_CASE("jid: each part's profile and errors name the part") {
   CHECK(show(jid::parse("\u05D0a@example.com", p)) == "!node:bidi");
   CHECK(show(jid::parse("x@example.com/\u05D0a", p)) == "!resource:bidi");
   CHECK(show(jid::parse("\U000E0002@example.com", p)) == "!node:unassigned");
-  CHECK(show(jid::parse("\U000E0002@example.com", p, {.allow_unassigned = true})) == "\U000E0002@example.com");
+  CHECK(show(jid::parse("\U000E0002@example.com", p, {.mode = prep_mode::query})) == "\U000E0002@example.com");
   CHECK(show(jid::parse("\xC3@example.com", p)) == "!node:invalid-utf8");
   CHECK(show(jid::parse("x@example.com/\xC3", p)) == "!resource:invalid-utf8");
   CHECK(show(jid::parse("x@\xC3.com", p)) == "!domain:invalid-utf8");
@@ -129,6 +130,48 @@ TEST_CASE("jid: each part's profile and errors name the part") {
   CHECK(e.error() == jid_error{part::node, errc::empty});
   CHECK(e.error().condition() == stanza_condition::jid_malformed);
   CHECK(jid_error{part::domain, errc::resource_failure}.condition() == stanza_condition::internal_server_error);
+}
+
+TEST_CASE("jid: peers' bad input is always jid-malformed, never our fault (draft §9.3.3)") {
+  preparer p;
+  // A domain label over ICU's internal limit used to come back as resource-failure, i.e.
+  // <internal-server-error/>.
+  std::string long_label;
+  for (int i = 0; i < 1500; ++i) long_label += "\u00E9";
+  auto e = jid::parse("x@" + long_label, p);
+  REQUIRE_FALSE(e);
+  CHECK(e.error() == jid_error{part::domain, errc::label_too_long});
+  CHECK(e.error().condition() == stanza_condition::jid_malformed);
+  // Runs of more than 30 combining marks (UAX #15 §13), refused before normalization.
+  std::string marks = "a";
+  for (int i = 0; i < 2000; ++i) marks += (i % 2) ? "\u0334" : "\u0301";
+  for (const auto& [in, where] : {std::pair{marks + "@d", part::node}, std::pair{"d/" + marks, part::resource},
+                                  std::pair{"n@" + marks.substr(0, 101) + ".example", part::domain}}) {
+    auto r = jid::parse(in, p);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == jid_error{where, errc::not_stream_safe});
+    CHECK(r.error().condition() == stanza_condition::jid_malformed);
+  }
+}
+
+TEST_CASE("jid: domain rules and the ACE form of the domain") {
+  preparer p;
+  auto j = jid::parse("Juliet@B\u00DCCHER.example/Balcony", p);
+  REQUIRE(j);
+  CHECK(j->domain() == "b\u00FCcher.example");
+  CHECK(j->domain_ace() == "xn--bcher-kva.example");
+  CHECK(jid::parse("x@example.com", p)->domain_ace() == "example.com");
+  CHECK(jid::parse("x@[::1]", p)->domain_ace() == "[::1]");
+  // The draft's IDNA2003 by default; the strict rules (UTS #46 and DNS limits) on request.
+  CHECK(show(jid::parse("x@\u2260.example", p)) == "x@\u2260.example");
+  CHECK(show(jid::parse("x@\u2260.example", p, {.idna = idna_rules::strict})) == "!domain:invalid-label");
+  CHECK(show(jid::parse("x@xn--abc.example", p)) == "x@xn--abc.example");
+  CHECK(show(jid::parse("x@xn--abc.example", p, {.idna = idna_rules::strict})) == "!domain:invalid-label");
+  // An ACE domain is stored decoded, so the ACE form of the result is what was given.
+  auto a = jid::parse("x@XN--BCHER-KVA.example", p);
+  REQUIRE(a);
+  CHECK(a->domain_ace() == "xn--bcher-kva.example");
+  CHECK(*a == *jid::parse("x@b\u00FCcher.example", p));
 }
 
 TEST_CASE("jid: 1023 bytes per part after preparation (draft §3.1)") {

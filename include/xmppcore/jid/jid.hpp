@@ -5,8 +5,11 @@
 //   * the node is what precedes the first '@' that comes before that '/';
 //   * the rest is the domain (jid/domain.hpp).
 // A separator with nothing on its side is an error (`@d`, `n@d` with empty node, `d/`), so is an
-// empty domain. Each part is prepared (node: Nodeprep, draft App. A; domain: Nameprep + IDNA,
-// §3.2; resource: Resourceprep, App. B) and must be at most 1023 bytes afterwards (§3.1).
+// empty domain, and so is a part that prepares to nothing (U+00AD alone; the profiles themselves
+// return the empty string, as RFC 3454 does). Each part is prepared (node: Nodeprep, draft
+// App. A; domain: Nameprep + IDNA, §3.2, see domain.hpp; resource: Resourceprep, App. B) and
+// must be at most 1023 bytes afterwards (§3.1). Every error is the peer's (jid-malformed) except
+// resource_failure, which only ICU failing to open its data can cause.
 //
 // Storage: one std::string holding the prepared `node@domain/resource` plus two offsets.
 // Node and domain can contain neither '@' nor '/' after preparation, so equality, ordering and
@@ -46,9 +49,11 @@ inline constexpr std::size_t max_raw_part_bytes = 4 * max_part_bytes;
 
 /// Options for parsing.
 struct parse_options {
-  /// RFC 3454 §7 query mode: accept unassigned code points (never for JIDs you store or
-  /// authorize against; fine for looking something up).
-  bool allow_unassigned = false;
+  /// prep_mode::query accepts unassigned code points (RFC 3454 §7): never for JIDs you store or
+  /// authorize against; fine for looking something up.
+  prep_mode mode = prep_mode::stored;
+  /// The IDNA rules for the domain (jid/domain.hpp): the draft's IDNA2003 by default.
+  idna_rules idna = idna_rules::idna2003;
 };
 
 /// A prepared, validated JID. Immutable value type; cheap to move.
@@ -114,6 +119,13 @@ class jid {
   std::string_view bare_view() const noexcept { return std::string_view(s_).substr(0, domain_end_); }
   /// The prepared JID as a string (for the wire: `to`/`from` attributes).
   std::string to_string() const { return s_; }
+  /// The domain in ACE form (RFC 3490 ToASCII of each label: `b\u00FCcher.example` gives
+  /// `xn--bcher-kva.example`), for DNS/SRV lookups, certificate name checks and dialback.
+  std::string domain_ace() const {
+    std::string out;
+    append_ace(domain(), out);
+    return out;
+  }
 
   friend bool operator==(const jid& a, const jid& b) noexcept { return a.s_ == b.s_; }
   friend std::strong_ordering operator<=>(const jid& a, const jid& b) noexcept {
@@ -198,22 +210,24 @@ class jid {
     s_.reserve((node ? node->size() + 1 : 0) + domain.size() + (resource ? resource->size() + 1 : 0));
     node_len_ = no_node;
     if (node) {
-      if (auto r = prep.prepare_append(profile::nodeprep, *node, s_, opt.allow_unassigned); !r)
+      if (auto r = prep.prepare_append(profile::nodeprep, *node, s_, opt.mode); !r)
         return part_fail(part::node, to_errc(r.error()));
+      if (s_.empty()) return part_fail(part::node, errc::empty);
       if (s_.size() > max_part_bytes) return part_fail(part::node, errc::too_long);
       node_len_ = static_cast<std::uint16_t>(s_.size());
       s_.push_back('@');
     }
     const std::size_t domain_begin = s_.size();
-    if (auto r = prepare_domain_append(prep, domain, s_, opt.allow_unassigned); !r)
+    if (auto r = prepare_domain_append(prep, domain, s_, opt.mode, opt.idna); !r)
       return part_fail(part::domain, r.error());
     if (s_.size() - domain_begin > max_part_bytes) return part_fail(part::domain, errc::too_long);
     domain_end_ = static_cast<std::uint16_t>(s_.size());
     if (resource) {
       s_.push_back('/');
       const std::size_t res_begin = s_.size();
-      if (auto r = prep.prepare_append(profile::resourceprep, *resource, s_, opt.allow_unassigned); !r)
+      if (auto r = prep.prepare_append(profile::resourceprep, *resource, s_, opt.mode); !r)
         return part_fail(part::resource, to_errc(r.error()));
+      if (s_.size() == res_begin) return part_fail(part::resource, errc::empty);
       if (s_.size() - res_begin > max_part_bytes) return part_fail(part::resource, errc::too_long);
     }
     return {};

@@ -65,8 +65,7 @@ constexpr bool in_table(prohibited_table t, char32_t cp) noexcept {
   switch (t) {
     case prohibited_table::none: return false;
     case prohibited_table::c_1_1: return cp == 0x20;
-    case prohibited_table::c_1_2:
-      return cp == 0xA0 || cp == 0x1680 || in(0x2000, 0x200B) || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    case prohibited_table::c_1_2: return detail::rfc3454::is_non_ascii_space(cp);
     case prohibited_table::c_2_1: return cp <= 0x1F || cp == 0x7F;
     case prohibited_table::c_2_2:
       return in(0x80, 0x9F) || cp == 0x6DD || cp == 0x70F || cp == 0x180E || cp == 0x200C || cp == 0x200D ||
@@ -123,8 +122,8 @@ struct prep_failure {
 /// `unassigned` error and, for `prohibited`, which table. Diagnosis re-prepares single code
 /// points, so it costs more than the preparation; it runs only on failure.
 inline result<std::string, prep_failure> prepare_detailed(preparer& prep, profile p, std::string_view in,
-                                                          bool allow_unassigned = false) {
-  auto r = prep.prepare(p, in, allow_unassigned);
+                                                          prep_mode mode = prep_mode::stored) {
+  auto r = prep.prepare(p, in, mode);
   if (r) return std::move(*r);
   prep_failure f{r.error()};
   if (f.error != prep_error::prohibited && f.error != prep_error::unassigned) return unexpected{f};
@@ -133,7 +132,7 @@ inline result<std::string, prep_failure> prepare_detailed(preparer& prep, profil
     const char32_t cp = detail::decode_utf8(in, i);
     if (cp == 0xFFFFFFFFu) break;
     // The code point alone fails the same way: it is the culprit.
-    auto one = prep.prepare(p, in.substr(at, i - at), f.error == prep_error::prohibited ? true : allow_unassigned);
+    auto one = prep.prepare(p, in.substr(at, i - at), f.error == prep_error::prohibited ? prep_mode::query : mode);
     if (one || one.error() != f.error) continue;
     f.code_point = cp;
     f.offset = at;

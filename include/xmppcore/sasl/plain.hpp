@@ -85,8 +85,8 @@ class plain_client final : public client_mechanism {
   std::string_view name() const noexcept override { return mechanism_name::plain; }
 
   result<std::optional<std::string>, client_error> initial_response() override {
-    auto user = jid::saslprep(o_.username, true);
-    auto pass = jid::saslprep(o_.password, true);
+    auto user = jid::saslprep(o_.username, jid::prep_mode::query);
+    auto pass = jid::saslprep(o_.password, jid::prep_mode::query);
     if (!user || !pass) return unexpected{client_error::invalid_credentials};
     std::string out;
     if (detail::should_send_authzid(o_.authzid, o_.username, o_.domain)) {
@@ -168,8 +168,8 @@ class plain_server final : public server_mechanism {
         return server_step::failure(sasl_condition::invalid_authzid, "malformed authzid");
       return server_step::failure(sasl_condition::not_authorized, "malformed PLAIN message");
     }
-    auto user = jid::saslprep(m->authcid, true);
-    auto pass = jid::saslprep(m->password, true);
+    auto user = jid::saslprep(m->authcid, jid::prep_mode::query);
+    auto pass = jid::saslprep(m->password, jid::prep_mode::query);
     if (!user || !pass) return server_step::failure(sasl_condition::not_authorized, "SASLprep failed");
 
     bool ok = false, known = false, derived = false;
@@ -177,7 +177,7 @@ class plain_server final : public server_mechanism {
     if (!stored) return server_step::failure(stored.error(), "credential store failure");
     if (*stored) {
       known = true;
-      auto prepped = jid::saslprep(**stored, true);
+      auto prepped = jid::saslprep(**stored, jid::prep_mode::query);
       ok = prepped && crypto::constant_time_equal(*prepped, *pass);
     } else {
       for (auto h : {scram_hash::sha256, scram_hash::sha1}) {

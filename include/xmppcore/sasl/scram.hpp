@@ -354,7 +354,7 @@ std::span<const std::byte> as_bytes(const A& a) noexcept {
 template <class Hash>
 result<scram_credentials, client_error> scram_derive_credentials(std::string_view password, std::string_view salt,
                                                                  std::uint32_t iterations) {
-  auto p = jid::saslprep(password, true);
+  auto p = jid::saslprep(password, jid::prep_mode::query);
   if (!p) return unexpected{client_error::invalid_credentials};
   const auto salted = crypto::pbkdf2<Hash>(*p, salt, iterations);
   const auto client_key = crypto::hmac<Hash>::mac(detail::as_sv(salted), "Client Key");
@@ -391,8 +391,8 @@ class scram_client final : public client_mechanism {
 
   result<std::optional<std::string>, client_error> initial_response() override {
     if (state_ != state::start) return fail<std::optional<std::string>>(client_error::unexpected_message);
-    auto user = jid::saslprep(o_.username, true);
-    auto pass = jid::saslprep(o_.password, true);
+    auto user = jid::saslprep(o_.username, jid::prep_mode::query);
+    auto pass = jid::saslprep(o_.password, jid::prep_mode::query);
     if (!user || !pass || (o_.gs2_flag != 'n' && o_.gs2_flag != 'y') || !detail::is_utf8(o_.authzid) ||
         o_.authzid.find('\0') != std::string::npos)
       return fail<std::optional<std::string>>(client_error::invalid_credentials);
@@ -581,7 +581,7 @@ class scram_server final : public server_mechanism {
     if (m->cbind_flag == 'p') return fail(sasl_condition::not_authorized, "channel binding not supported");
     if (m->cbind_flag == 'y' && o_.plus_advertised)
       return fail(sasl_condition::not_authorized, "gs2 'y' although -PLUS was offered (downgrade)");
-    auto user = jid::saslprep(m->username, true);
+    auto user = jid::saslprep(m->username, jid::prep_mode::query);
     if (!user) return fail(sasl_condition::not_authorized, "username fails SASLprep");
     username_ = std::move(*user);
     authzid_req_ = std::move(m->authzid);

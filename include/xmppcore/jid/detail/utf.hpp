@@ -53,12 +53,16 @@ inline char32_t decode_utf8(std::string_view s, std::size_t& i) noexcept {
 
 /// Appends the UTF-16 form of UTF-8 `s` to `out` (capacity >= s.size() code
 /// units; UTF-16 never needs more units than UTF-8 needs bytes). Returns the
-/// number of units written, or -1 when `s` is not well-formed UTF-8.
-inline std::int32_t utf8_to_utf16(std::string_view s, char16_t* out) noexcept {
-  std::int32_t n = 0;
+/// number of units written, or -1 when `s` is not well-formed UTF-8. With
+/// `longest_non_ascii`, also stores there the largest number of consecutive
+/// non-ASCII code points (for the stream-safe check of detail/stream_safe.hpp).
+inline std::int32_t utf8_to_utf16(std::string_view s, char16_t* out, std::int32_t* longest_non_ascii = nullptr) noexcept {
+  std::int32_t n = 0, stretch = 0, longest = 0;
   for (std::size_t i = 0; i < s.size();) {
     const char32_t cp = decode_utf8(s, i);
     if (cp == 0xFFFFFFFFu) return -1;
+    stretch = cp < 0x80 ? 0 : stretch + 1;
+    longest = stretch > longest ? stretch : longest;
     if (cp < 0x10000) {
       out[n++] = static_cast<char16_t>(cp);
     } else {
@@ -66,7 +70,27 @@ inline std::int32_t utf8_to_utf16(std::string_view s, char16_t* out) noexcept {
       out[n++] = static_cast<char16_t>(0xDC00 + ((cp - 0x10000) & 0x3FF));
     }
   }
+  if (longest_non_ascii) *longest_non_ascii = longest;
   return n;
+}
+
+/// Appends the UTF-8 form of scalar value `cp` to `out`.
+inline void append_utf8(char32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
 }
 
 /// Appends UTF-16 `u` (as produced by ICU: well-formed) to `out` as UTF-8.
@@ -80,21 +104,7 @@ inline void utf16_to_utf8(const char16_t* u, std::int32_t len, std::string& out)
     } else if (cp >= 0xD800 && cp <= 0xDFFF) {
       cp = 0xFFFD;
     }
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
+    append_utf8(cp, out);
   }
 }
 
