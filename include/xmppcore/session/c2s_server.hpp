@@ -129,6 +129,12 @@ class directory_resource_checker final : public resource_checker {
   const stanza::resource_directory& d_;
 };
 
+inline sasl::scram_server_options scram_in_success() {
+  sasl::scram_server_options o;
+  o.final_in_success = true;
+  return o;
+}
+
 /// Configuration of a c2s_server. Pointed-to objects must outlive the machine.
 struct c2s_server_config {
   /// The domains served (prepared); the first one answers a header without 'to'
@@ -178,7 +184,10 @@ struct c2s_server_config {
   stanza::c2s_from_options from_check;
   /// Per-mechanism options (digest_md5.hosts defaults to `hosts`).
   sasl::digest_md5_server_options digest_md5;
-  sasl::scram_server_options scram;
+  /// SCRAM's server signature (v=) goes in <success/> as additional data (draft
+  /// §6.2 step 3 allows it; RFC 6120 clients such as libstrophe 0.12 accept
+  /// nothing else); false sends it in a last <challenge/>.
+  sasl::scram_server_options scram = scram_in_success();
   sasl::plain_server_options plain;
 };
 
