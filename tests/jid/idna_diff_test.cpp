@@ -165,7 +165,10 @@ TEST_CASE("IDNA differential vs libidn idna_to_ascii_8z (STD3 rules): 40,000 gen
     }
     if (rng() % 100 == 0) {  // an IPv4 literal, valid or not
       d.clear();
-      for (int k = 0; k < 4; ++k) d += (k ? "." : "") + std::to_string(rng() % 300) + (rng() % 10 ? "" : "0");
+      for (int k = 0; k < 4; ++k) {
+        const unsigned octet = rng() % 300;  // one rng() call per statement: the same names with every compiler
+        d += (k ? "." : "") + std::to_string(octet) + (rng() % 10 ? "" : "0");
+      }
     }
     if (rng() % 10 == 0) d += separators[rng() % 4];  // fully qualified
     if (rng() % 50 == 0) {                             // long names
@@ -216,7 +219,7 @@ TEST_CASE("IDNA differential vs libidn idna_to_ascii_8z (STD3 rules): 40,000 gen
   // Exact, for the fixed seed and ICU 72.1 / libidn 1.41: a new version that moves a count has
   // to be looked at again.
   CHECK(excused.size() == 3u);
-  CHECK(excused["IPv4 literal"] == 371);
+  CHECK(excused["IPv4 literal"] == 376);
   CHECK(excused["stream-safe"] == 37);
   CHECK(excused["1023 bytes"] == 522);
 }
