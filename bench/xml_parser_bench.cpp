@@ -18,6 +18,11 @@
 //   BM_one_byte/<parser>/mixed_1MiB       one byte per call over the first 1 MiB of mixed
 //   BM_idle_memory/<parser>               heap held by one parser after the header and a
 //                                         few stanzas (counter heap_bytes)
+//   BM_read_memory/<parser>/<stanza>/<read>  peak and idle heap of one stream fed four reads
+//                                         of 4 KiB, 64 KiB or 1 MiB full of one tiny stanza
+//                                         (<a/> or a short <message>); counters
+//                                         peak_heap_bytes, idle_heap_bytes: bounded by the
+//                                         limits (the delivery bound), not by the read
 // Counters: bytes_per_second and items_per_second (stanzas/s); the console
 // prints them with binary prefixes (M/s = MiB/s), --benchmark_out JSON has
 // plain bytes and stanzas per second. Times are CPU times (robust on a busy
@@ -63,7 +68,7 @@ namespace {
 struct heap_count {
   std::int64_t bytes = 0;
   std::int64_t blocks = 0;
-  std::int64_t peak = 0;  // highest `bytes` since the last reset_peak()
+  std::int64_t peak = 0;  // highest `bytes` since a benchmark set it to `bytes`
 };
 heap_count g_new;    // operator new (xmppcore, and everything else C++)
 heap_count g_xml;    // libxml2's xmlMalloc family

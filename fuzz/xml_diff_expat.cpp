@@ -19,7 +19,11 @@
 //  * XMPP-specific conditions (<restricted-xml/>, <invalid-namespace/>,
 //    <bad-namespace-prefix/>, <bad-format/>, <unsupported-encoding/>,
 //    <policy-violation/>) are our rules on top of XML: only the prefix check
-//    above applies to them.
+//    above applies to them, and:
+//  * <restricted-xml/> for a processing instruction at offset o is for a
+//    real PI: expat, given the input up to the PI's "?>", finds nothing wrong
+//    up to the end of its target (an XML declaration out of place, a
+//    reserved or missing target are ill-formed, not restricted).
 // Exception classes (explained disagreements):
 //  * name tables: expat classifies non-ASCII name characters with the XML 1.0
 //    4th edition (Appendix B) tables, we use the 5th edition productions. An
@@ -38,6 +42,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -166,6 +171,19 @@ const char* compare(std::string_view in, restricted_xml_policy policy, our_verdi
     e = run_expat(in.substr(0, static_cast<std::size_t>(at)), false);
     if (!e.ok && !inside_xmldecl(in, e.index) && !inside_reference(in, o, e.index))
       return "expat finds an error before ours";
+  }
+  if (o.error.condition == stream_condition::restricted_xml &&
+      o.error.reason.find("processing instruction") != std::string_view::npos) {
+    const auto lt = static_cast<std::size_t>(off);
+    const std::size_t close = in.find("?>", lt + 2);
+    if (in.compare(lt, 2, "<?") != 0) return "restricted-xml for a PI not at its '<?'";
+    if (close != std::string_view::npos) {
+      std::size_t target_end = lt + 2;  // the target ends at white space or '?'
+      while (target_end < close && !std::strchr(" \t\r\n?", in[target_end])) ++target_end;
+      e = run_expat(in.substr(0, close + 2), false);
+      if (!e.ok && e.index >= 0 && static_cast<std::size_t>(e.index) <= target_end)
+        return "we call restricted-xml (a PI) a '<?' that expat finds ill-formed";
+    }
   }
   if (o.error.condition == stream_condition::xml_not_well_formed) {
     if (xml_version_not_1_0(in, o)) return nullptr;  // exception class: XML declaration version

@@ -18,9 +18,9 @@
 //  * receive() never reports more consumed bytes than it was given, and
 //    consumes everything unless it pauses, closes, fails or stops for the
 //    delivery bound (full: then consumed < size, the call delivered at least
-//    one event and at most max_queued_events + 3, and it stopped right after
-//    the '>' of what its last event reports: a complete top-level element, or
-//    in events mode a start or end tag);
+//    one event and at most max_queued_events plus one element's, and it
+//    stopped right after the '>' of what its last event reports: a complete
+//    top-level element, or the stream header);
 //  * the same bytes cut at pseudo-random points (derived from the input), and
 //    one byte at a time for inputs up to 4 KiB, give exactly the same events
 //    (kinds, depths, names, prefixes, attributes, declarations, text per run)
@@ -384,15 +384,10 @@ outcome drive(std::string_view in, const std::vector<std::size_t>& cuts, const c
         // bound; the rest of the chunk is fed again, as an embedder does.
         const limits& l = p.current_limits();
         PROP(!chunk.empty());
-        PROP(events >= 1 && events <= std::size_t{l.max_queued_events} + 3);
+        PROP(events >= 1 && events <= std::size_t{l.max_queued_events} + 3 * std::size_t{l.max_elements} + 3);
         PROP(pos > 0 && in[pos - 1] == '>');
-        if (c.opt.mode == parse_mode::elements) {
-          PROP(last_kind == event_kind::element_received || last_kind == event_kind::stream_opened);
-          PROP(p.between_elements());
-        } else {
-          PROP(last_kind == event_kind::element_started || last_kind == event_kind::element_ended ||
-               last_kind == event_kind::stream_opened);
-        }
+        PROP(p.between_elements());
+        PROP(last_was_top_end || last_kind == event_kind::stream_opened);
         continue;
       }
       o.status = r.status;

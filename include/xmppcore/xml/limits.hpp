@@ -42,9 +42,9 @@ struct limits {
   /// Backpressure: memory one receive() call may fill with what it delivers
   /// (decoded strings, element and attribute records, source copies, queued
   /// events) before it stops with parse_status::full. Checked after each
-  /// complete top-level element (events mode: after each start or end tag),
-  /// so one element of max_element_bytes always gets through; a call holds at
-  /// most this plus one element, whatever the size of the caller's read.
+  /// complete top-level element, so one element of max_element_bytes always
+  /// gets through; a call holds at most this plus one element, whatever the
+  /// size of the caller's read.
   std::uint32_t max_delivered_bytes = 64 * 1024;
   /// Backpressure: events one receive() call may queue before it stops with
   /// parse_status::full (checked like max_delivered_bytes).

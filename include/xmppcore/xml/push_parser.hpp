@@ -2,8 +2,8 @@
 //
 // Theory of operation
 // -------------------
-// A resumable byte-level state machine: `receive()` runs it over
-// whatever bytes arrive, any split, and every construct that straddles a chunk
+// A resumable byte-level state machine: `receive()` runs it over whatever
+// bytes arrive, any split, and every construct that straddles a chunk
 // boundary is simply continued in the next call. The only bytes ever held back
 // are an incomplete UTF-8 sequence (at most 3 bytes, kept in `pend_`). Names,
 // values and text are copied into an arena as they are scanned, so nothing
@@ -37,15 +37,17 @@
 // receive() call delivers -- its events and the elements completed in it,
 // valid until the next call -- is bounded by max_delivered_bytes and
 // max_queued_events (backpressure): once either is reached after a complete
-// top-level element (events mode: after a start or end tag), the call stops
-// with parse_status::full, `consumed` says where, and the embedder drains the
-// events and feeds the rest. So one call holds at most that bound plus one
-// element, and a 1 MiB read costs no more memory than a 64 KiB one. The
-// arena's 32-bit offsets cannot overflow: limits are clamped (see
-// arena_ceiling below). Capacity left over from a burst (large elements, a
-// profile that was raised for a while) is given back at the end of a call that
-// ends between elements, once the buffers exceed what the profile's steady
-// state needs (shrink_if_oversized()); release_memory() gives back the rest.
+// top-level element (in either mode), the call stops with parse_status::full,
+// `consumed` says where, and the embedder drains the events and feeds the
+// rest. So a call holds at most that bound plus one element: a 1 MiB read of
+// tiny stanzas costs no more memory than a 64 KiB one (about 110-150 KiB with
+// the default profile, in either mode). The arena's 32-bit offsets cannot
+// overflow: limits are clamped (detail::arena_ceiling below). Capacity left
+// over from a burst (large elements, a profile raised for a while) is given
+// back at the end of the next call that completes an element, once the
+// buffers exceed four times what the profile's steady state needs
+// (shrink_if_oversized()); release_memory() gives back the rest between
+// elements (an idle stream then holds only its header).
 //
 // Speed: small feeds (up to 32 bytes per call) of plain text or attribute
 // bytes skip the state machine (take_plain()); the content cycle (text, '<',
@@ -60,6 +62,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -108,9 +111,9 @@ enum class parse_status : std::uint8_t {
   failed,  ///< a stream error; see error(). Sticky.
   /// Backpressure: what this call delivered reached max_delivered_bytes or
   /// max_queued_events (limits.hpp), so it stopped with consumed < size,
-  /// right after a complete top-level element (events mode: after a start or
-  /// end tag). Drain next_event(), then call receive() again with the bytes
-  /// from `consumed` on. Not an error; nothing is lost.
+  /// right after the '>' that completes a top-level element (or the stream
+  /// header), in either mode. Drain next_event(), then call receive() again
+  /// with the bytes from `consumed` on. Not an error; nothing is lost.
   full,
 };
 
@@ -405,14 +408,20 @@ class push_parser {
   // Bytes of the stores this call filled. Called right after an event, when
   // everything in them has been delivered (nothing is half-built).
   std::size_t delivered_bytes() const noexcept {
-    return st_.buf.size() + st_.src.size() + st_.nodes.size() * sizeof(detail::node_rec) +
-           st_.attrs.size() * sizeof(detail::attr_rec) + st_.decls.size() * sizeof(detail::decl_rec) +
-           bases_.size() * sizeof(detail::element_base) + q_.size() * sizeof(queued);
+    return st_.buf.size() + st_.src.size() + used_bytes(st_.nodes) + used_bytes(st_.attrs) + used_bytes(st_.decls) +
+           used_bytes(bases_) + used_bytes(q_);
   }
-  // After a complete top-level element (events mode: a start or end tag):
-  // stop this call there once it delivered what the limits allow.
+  // size() * sizeof(T), as the difference of two pointers (no division).
+  template <class C>
+  static std::size_t used_bytes(const C& c) noexcept {
+    const auto* b = reinterpret_cast<const char*>(std::to_address(c.begin()));
+    return static_cast<std::size_t>(reinterpret_cast<const char*>(std::to_address(c.end())) - b);
+  }
+  // After a complete top-level element and the stream header: stop this
+  // call there once it delivered what the limits allow.
   void check_delivery_bound() noexcept {
-    if (delivered_bytes() >= lim_.max_delivered_bytes || q_.size() >= lim_.max_queued_events) full_now_ = true;
+    now_ |= now_completed;
+    if (delivered_bytes() >= lim_.max_delivered_bytes || q_.size() >= lim_.max_queued_events) now_ |= now_full;
   }
 
   // --------------------------------------------------- unique attributes --
@@ -423,6 +432,8 @@ class push_parser {
   // peer could flood.
   template <class Cmp>
   std::size_t first_repeat(std::size_t n, Cmp cmp);
+  template <class Cmp>
+  [[gnu::noinline]] std::size_t first_repeat_sorted(std::size_t n, Cmp cmp);
 
   std::uint32_t arena_rel() const noexcept { return static_cast<std::uint32_t>(st_.buf.size() - cur_.buf); }
   detail::sref arena_append(std::string_view s) {
@@ -603,8 +614,13 @@ class push_parser {
   stream_header header_;
   bool header_ok_ = false;
   bool pause_requested_ = false;
-  bool paused_now_ = false;
-  bool full_now_ = false;  // the delivery bound was reached in this call
+  // What happened in this call (one byte: cleared with one store per call).
+  enum : std::uint8_t {
+    now_paused = 1,     // stop: the element pause_after_next_element() asked for ended
+    now_full = 2,       // stop: the delivery bound was reached
+    now_completed = 4,  // a top-level element (or the header) was completed
+  };
+  std::uint8_t now_ = 0;
   bool reclamp_ = false;  // the element byte window changed (see run())
 };
 

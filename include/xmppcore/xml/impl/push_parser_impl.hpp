@@ -20,8 +20,7 @@ inline void push_parser::reset_stream() {
   header_ok_ = false;
   pend_len_ = 0;
   pause_requested_ = false;
-  paused_now_ = false;
-  full_now_ = false;
+  now_ = 0;
   q_.clear();
   q_head_ = 0;
   clear_arena();
@@ -70,10 +69,9 @@ inline void push_parser::begin_top_level(const char* lt) {
 
 inline receive_result push_parser::receive(const char* data, std::size_t size) {
   if (state_ == st::failed || state_ == st::closed) return {0, status_now()};
+  now_ = 0;
   q_.clear();
   q_head_ = 0;
-  paused_now_ = false;
-  full_now_ = false;
   // Drop what earlier calls delivered. Elements mode: keep only the element in
   // progress, moved to offset 0 (its records hold relative offsets, so a
   // memmove is all it takes; each element moves at most once). Events mode:
@@ -115,10 +113,6 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     ++gen_;
     if (text_open_) text_open_ = false;  // the run continues as a new piece
   }
-  // What remains is the unfinished element or tag: a call that follows a
-  // burst gives the excess back here even when calls keep ending inside
-  // elements (finish_call() does it for calls that end between them).
-  shrink_if_oversized();
 
   std::size_t used = 0;
   if (pend_len_) {
@@ -161,7 +155,7 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     if (state_ != st::failed && stop != tmp + n) not_wf("invalid UTF-8", stop);  // a whole sequence cannot need more
     // (One character completes no element or tag, so the delivery bound
     // cannot be reached here; finish_call() handles it all the same.)
-    if (state_ == st::failed || paused_now_ || full_now_ || state_ == st::closed) return finish_call(used, size);
+    if (state_ == st::failed || (now_ & (now_paused | now_full)) || state_ == st::closed) return finish_call(used, size);
   }
   // Small feeds (down to one byte per call) continuing character data or an
   // attribute value take their plain bytes here, without a trip through the
@@ -176,36 +170,42 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
   run_base_off_ = processed_;
   const char* stop = run(begin, end);
   processed_ += static_cast<std::uint64_t>(stop - begin);
-  if (stop < end && state_ != st::failed && !paused_now_ && !full_now_ && state_ != st::closed) {
+  if (state_ == st::failed || (now_ & (now_paused | now_full)) || state_ == st::closed) [[unlikely]]
+    return finish_call(static_cast<std::size_t>(stop - data), size);
+  if (stop < end) {
     // An incomplete UTF-8 sequence at the very end (at most 3 bytes): keep it.
     const auto rest = static_cast<unsigned>(end - stop);
     std::memcpy(pend_, stop, rest);
     pend_len_ = rest;
-    stop = end;
   }
-  return finish_call(static_cast<std::size_t>(stop - data), size);
+  if (now_ & now_completed) [[unlikely]]
+    shrink_if_oversized();
+  return {size, parse_status::ok};
 }
 
-// The result of a call that consumed `consumed` of `size` bytes.
+// The result of a call that stopped early or for good, having consumed
+// `consumed` of `size` bytes.
 inline receive_result push_parser::finish_call(std::size_t consumed, std::size_t size) {
   if (state_ == st::failed) return {consumed, parse_status::failed};
-  if (paused_now_) return {consumed, parse_status::paused};
+  if (now_ & now_paused) return {consumed, parse_status::paused};
   if (state_ == st::closed) return {consumed, parse_status::closed};
-  if (between_elements()) shrink_if_oversized();
-  // Stopped by the delivery bound (always right after an event, never inside
-  // a UTF-8 sequence): the rest is the caller's to feed again. A stop at the
-  // very end consumed everything: plain ok.
+  if (now_ & now_completed) shrink_if_oversized();
+  // Stopped by the delivery bound (always right after a top-level element,
+  // never inside a UTF-8 sequence): the rest is the caller's to feed again. A
+  // stop at the very end consumed everything: plain ok.
   return {consumed, consumed < size ? parse_status::full : parse_status::ok};
 }
 
 // Gives back the capacity a burst left behind (large elements, a profile
-// raised for a while): at the start of a call, once the previous call's
-// delivery is dropped, and at the end of a call that ends between elements. In
-// the steady state the stores hold what one call delivers (max_delivered_bytes
-// plus one element) in at most twice that capacity, so nothing happens below
-// four times the bound (and 64 KiB): a steady stream never reallocates here.
-// Past it, each store using less than half of its capacity is cut to its size
-// (what it holds is this call's delivery, still valid, so it is copied).
+// raised for a while), at the end of a call that completed a top-level
+// element: the burst's own delivery was dropped by then (at the start of this
+// call or of an earlier one), and a stream whose calls keep ending inside
+// elements still gets here. In the steady state the stores hold what one call
+// delivers (max_delivered_bytes plus one element) in at most twice that
+// capacity, so nothing happens below four times the bound (and 64 KiB): a
+// steady stream never reallocates here. Past it, each store using less than
+// half of its capacity is cut to its size (what it holds -- this call's
+// delivery and any unfinished element -- stays valid: it is copied).
 inline void push_parser::shrink_if_oversized() {
   const std::size_t steady = std::max<std::size_t>(lim_.max_delivered_bytes, 16 * 1024);
   const std::size_t cap = st_.buf.capacity() + st_.src.capacity() + bytes_of(st_.nodes) + bytes_of(st_.attrs) +
@@ -429,7 +429,7 @@ inline void push_parser::close_text() {
   if (opt_.mode == parse_mode::events) text_bytes_ = 0;  // the limit is per run in events mode
 }
 
-inline bool push_parser::bound(std::string_view prefix, detail::sref& ns) {
+[[gnu::always_inline]] inline bool push_parser::bound(std::string_view prefix, detail::sref& ns) {
   if (prefix == "xml") {  // bound by definition (Namespaces in XML §3)
     ns = {detail::persistent_bit, static_cast<std::uint32_t>(xmppcore::ns::xml.size())};  // see reset_stream
     return true;
@@ -450,12 +450,16 @@ inline bool push_parser::resolve(std::string_view prefix, detail::sref& ns, cons
 template <class Cmp>
 inline std::size_t push_parser::first_repeat(std::size_t n, Cmp cmp) {
   constexpr std::size_t pairwise_max = 16;  // at most 120 comparisons
-  if (n <= pairwise_max) [[likely]] {
-    for (std::size_t i = 1; i < n; ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        if (cmp(j, i) == 0) return i;
-    return n;
-  }
+  if (n > pairwise_max) [[unlikely]]
+    return first_repeat_sorted(n, cmp);
+  for (std::size_t i = 1; i < n; ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (cmp(j, i) == 0) return i;
+  return n;
+}
+
+template <class Cmp>
+std::size_t push_parser::first_repeat_sorted(std::size_t n, Cmp cmp) {
   dup_idx_.resize(n);
   for (std::size_t i = 0; i < n; ++i) dup_idx_[i] = static_cast<std::uint32_t>(i);
   std::sort(dup_idx_.begin(), dup_idx_.end(), [&](std::uint32_t a, std::uint32_t b) {
@@ -672,7 +676,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
   // checks below would change nothing (input left, no re-clamp, no pause, no
   // stop for the delivery bound).
   auto can_thread = [&](st next, const char* at, const char* stop) {
-    return state_ == next && at < stop && !reclamp_ && !paused_now_ && !full_now_;
+    return state_ == next && at < stop && !reclamp_ && !(now_ & (now_paused | now_full));
   };
   while (!need_more) {
     if (p >= end) {
@@ -1207,7 +1211,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
         return p;
     }
     if (state_ == st::failed) return p;
-    if (paused_now_ || full_now_ || state_ == st::closed) break;
+    if ((now_ & (now_paused | now_full)) || state_ == st::closed) break;
   }
   if (state_ == st::failed) return p;
   if (need_more && end != hard_end) {
@@ -1466,16 +1470,15 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
   const std::uint32_t parent =
       (opt_.mode == parse_mode::elements && depth_ >= 3) ? opens_[opens_.size() - 2].node : detail::no_index;
   o.node = add_node(n, parent);
-  raw_attrs_.clear();
-  tag_buf_start_ = static_cast<std::uint32_t>(st_.buf.size());
   if (opt_.mode == parse_mode::events) {
     queued e;
     e.kind = event_kind::element_started;
     e.depth = depth_ - 1;
     e.node = o.node;
     q_.push_back(e);
-    check_delivery_bound();
   }
+  raw_attrs_.clear();
+  tag_buf_start_ = static_cast<std::uint32_t>(st_.buf.size());
   if (empty) return end_element(p);
   state_ = st::text;
   return true;
@@ -1598,7 +1601,6 @@ inline bool push_parser::end_element(const char* p) {
     e.depth = depth_ - 1;
     e.node = add_node(n, detail::no_index);
     q_.push_back(e);
-    check_delivery_bound();
   }
   scope_.resize(o.scope_size);
   scope_chars_.resize(o.scope_chars);
@@ -1639,9 +1641,12 @@ inline bool push_parser::end_element(const char* p) {
   }
   if (pause_requested_) {
     pause_requested_ = false;
-    paused_now_ = true;
+    now_ |= now_paused;
   }
-  if (opt_.mode == parse_mode::elements) check_delivery_bound();
+  // Both modes stop only here, between top-level elements: all a call holds
+  // past its last check is then the rest of one element (a check per stanza
+  // costs nothing measurable; one per tag did, in events mode).
+  check_delivery_bound();
   return true;
 }
 
