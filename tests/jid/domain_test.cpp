@@ -40,6 +40,11 @@ TEST_CASE("domain: Nameprep per label, draft §3.2 and RFC 3490 §4.1") {
   CHECK(show(prepare_domain(p, "\U000E0002.com", prep_mode::query)) == "\U000E0002.com");  // query mode (RFC 3454 §7)
   CHECK(show(prepare_domain(p, "\U000E0002.com", prep_mode::query, idna_rules::strict)) == "!invalid-label");  // UTS #46 disallows it
   CHECK(dom(p, "\xFF.com") == "!invalid-utf8");
+  // Invalid UTF-8 is reported as such even after a bad label (fuzz/jid_idn_diff.cpp found
+  // "B\u00DC:HER.exaMp\xD2\xD2..." reported as invalid-label) and inside brackets.
+  CHECK(dom(p, "B\u00DC:HER.exaMp\xD2\xD2\xD2\xD2.xmlns") == "!invalid-utf8");
+  CHECK(dom(p, "a_b.\xC3") == "!invalid-utf8");
+  CHECK(dom(p, "[::\xC3]") == "!invalid-utf8");
 }
 
 TEST_CASE("domain: label separators and trailing dot (RFC 3490 §3.1)") {

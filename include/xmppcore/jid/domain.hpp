@@ -392,8 +392,8 @@ constexpr std::uint8_t memo_key(prep_mode mode, idna_rules rules) noexcept {
 /// Prepares and validates domain `in` (draft §3.2, rules at the top of this file) and appends
 /// the stored form to `out`. On error `out` is left as it was. `mode` selects Nameprep's query
 /// mode (RFC 3454 §7: unassigned code points allowed; never for names you store); `rules` the
-/// IDNA rules. Errors come from the first bad label, left to right, then from the whole name.
-/// Never throws except std::bad_alloc.
+/// IDNA rules. Errors: invalid_utf8 first, then that of the first bad label, left to right, then
+/// those of the whole name. Never throws except std::bad_alloc.
 inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view in, std::string& out,
                                                 prep_mode mode = prep_mode::stored,
                                                 idna_rules rules = idna_rules::idna2003) {
@@ -403,6 +403,9 @@ inline result<void, errc> prepare_domain_append(preparer& prep, std::string_view
     out.resize(mark);
     return unexpected{e};
   };
+
+  // Not UTF-8 is reported as such, whatever else is wrong with the labels before the bad bytes.
+  if (!detail::is_ascii(in) && !detail::is_utf8(in)) return unexpected{errc::invalid_utf8};
 
   if (in.front() == '[') {  // draft §3.1 address-literal, IPv6 form
     const auto address = in.size() >= 3 && in.back() == ']' ? detail::parse_ipv6(in.substr(1, in.size() - 2)) : std::nullopt;

@@ -51,6 +51,13 @@ inline char32_t decode_utf8(std::string_view s, std::size_t& i) noexcept {
   return cp;
 }
 
+/// True when `s` is well-formed UTF-8 (RFC 3629).
+inline bool is_utf8(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();)
+    if (decode_utf8(s, i) == 0xFFFFFFFFu) return false;
+  return true;
+}
+
 /// Appends the UTF-16 form of UTF-8 `s` to `out` (capacity >= s.size() code
 /// units; UTF-16 never needs more units than UTF-8 needs bytes). Returns the
 /// number of units written, or -1 when `s` is not well-formed UTF-8. With
