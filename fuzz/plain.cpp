@@ -3,7 +3,8 @@
 // Properties: the three fields reassemble into the input; the server succeeds
 // only for the one stored password; it answers invalid-authzid exactly for a
 // malformed authzid (parser verdict) or a well-formed one it may not grant
-// (there is no authorizer), and not-authorized for every other malformed message.
+// (there is no authorizer), and malformed-request (RFC 6120 §6.5.8) with the
+// parser's reason for every other malformed message.
 #include <xmppcore/sasl/plain.hpp>
 
 #include <cstddef>
@@ -44,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!m) {
     const auto want = m.error() == plain_error::invalid_authzid ? xmppcore::sasl_condition::invalid_authzid
-                                                                : xmppcore::sasl_condition::not_authorized;
-    if (!v.is_failure() || v.condition != want) std::abort();
+                                                                : xmppcore::sasl_condition::malformed_request;
+    if (!v.is_failure() || v.condition != want || v.detail != to_string(m.error())) std::abort();
   } else if (v.is_failure() && v.condition == xmppcore::sasl_condition::invalid_authzid && m->authzid.empty()) {
     std::abort();
   }

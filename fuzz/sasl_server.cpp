@@ -19,8 +19,8 @@
 // predictable and a corpus can hold complete, valid exchanges that the fuzzer
 // then mutates.
 // Properties: every step gives a defined verdict; after success or failure
-// the object only fails; success names the one known user; a challenge is
-// never larger than the message caps.
+// the object only fails; every failure says why (a reason for logs); success
+// names the one known user; a challenge is never larger than the message caps.
 #include <xmppcore/sasl/digest_md5.hpp>
 #include <xmppcore/sasl/external.hpp>
 #include <xmppcore/sasl/payload.hpp>
@@ -158,6 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     first = false;
     const server_step st = s->step(in);
     if (finished && !st.is_failure()) std::abort();  // finished is sticky
+    if (st.is_failure() && st.reason.empty()) std::abort();
     if (st.is_challenge() && st.data.size() > default_max_message) std::abort();
     if (st.is_success()) {
       const bool ext = mech == 2;

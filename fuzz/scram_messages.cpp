@@ -2,7 +2,8 @@
 // and the client fed the input as server messages.
 // Properties: the gs2 header and the bare message partition the
 // client-first message; usernames re-escape to something that parses back
-// to the same name; proofs and verifiers decode from strict base64.
+// to the same name; proofs and verifiers decode from strict base64; every
+// client failure says why.
 #include <xmppcore/sasl/scram.hpp>
 
 #include <cstddef>
@@ -65,9 +66,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const auto cut = msg.find('\xff');
       const std::string_view first = msg.substr(0, cut);
       auto r = c.respond(first);
+      if (!r && r.error().reason.empty()) std::abort();
       if (r && cut != std::string_view::npos) {
         const std::string_view fin = msg.substr(cut + 1);
-        if (c.finish(fin) && !parse_scram_server_final(fin)) std::abort();
+        auto f = c.finish(fin);
+        if (f && !parse_scram_server_final(fin)) std::abort();
+        if (!f && f.error().reason.empty()) std::abort();
       }
       break;
     }

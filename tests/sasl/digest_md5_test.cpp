@@ -267,14 +267,16 @@ TEST_CASE("digest-md5 server: every rejection") {
        sasl_condition::not_authorized},
       {"digest-uri serv-name not ours", [](response_builder& b) { b.uri = "xmpp/example.com/evil.example"; },
        sasl_condition::not_authorized},
-      {"digest-uri without '/'", [](response_builder& b) { b.uri = "xmpp"; }, sasl_condition::not_authorized},
+      // RFC 6120 §6.5.8: data that "violates the syntax for the specified SASL
+      // mechanism" is malformed-request (not in the draft, which had only not-authorized).
+      {"digest-uri without '/'", [](response_builder& b) { b.uri = "xmpp"; }, sasl_condition::malformed_request},
       {"realm not offered", [](response_builder& b) { b.realm = "example.net"; }, sasl_condition::not_authorized},
       {"realm missing", [](response_builder& b) { b.with_realm = false; b.realm = ""; },
        sasl_condition::not_authorized},
       {"duplicate username", [](response_builder& b) { b.extra = ",username=\"juliet\""; },
-       sasl_condition::not_authorized},
+       sasl_condition::malformed_request},  // RFC 2831 §2.1.2: "at most once"
       {"charset not utf-8", [](response_builder& b) { b.extra = ",charset=iso-8859-1"; },
-       sasl_condition::not_authorized},
+       sasl_condition::malformed_request},  // RFC 2831 §2.1.2: charset = "utf-8" only
       {"unknown user", [](response_builder& b) { b.username = "romeo"; }, sasl_condition::not_authorized},
       {"authzid without an authorizer entry", [](response_builder& b) { b.authzid = "romeo@example.com"; },
        sasl_condition::invalid_authzid},
@@ -289,7 +291,7 @@ TEST_CASE("digest-md5 server: every rejection") {
          for (auto& ch : r) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
          b.response_override = r;
        },
-       sasl_condition::not_authorized},
+       sasl_condition::malformed_request},  // RFC 2831 §2.1.2: response-value = 32LHEX
   };
   for (const auto& m : cases) {
     CAPTURE(m.what);
@@ -350,14 +352,25 @@ TEST_CASE("digest-md5 server: every rejection") {
     b.uri = "xmpp/EXAMPLE.com";
     CHECK(server_verdict(f, b).is_challenge());
   }
-  SUBCASE("malformed, oversized and empty responses") {
-    for (std::string bad : {std::string(""), std::string("username=\"juliet"), std::string(5000, 'a'),
-                            std::string("\x00\x01", 2)}) {
+  SUBCASE("malformed, oversized and empty responses: malformed-request with the parser's reason (RFC 6120 §6.5.8)") {
+    struct bad { std::string in; const char* detail; };
+    const bad cases[] = {
+        {"", "missing"},                         // 1#directive: at least one (RFC 2831 §7.1)
+        {"username=\"juliet", "bad-quoted-string"},  // unterminated quoted-string
+        {std::string(5000, 'a'), "too-long"},    // a digest-response is under 4096 bytes (RFC 2831 §2.1.2)
+        {std::string("\x00\x01", 2), "syntax"},  // not a token
+    };
+    for (const auto& t : cases) {
+      CAPTURE(t.in);
+      f.store.asked.clear();
       digest_md5_server srv(f.opts, f.ctx());
       REQUIRE(srv.step(std::nullopt).is_challenge());
-      auto v = srv.step(std::string_view(bad));
+      auto v = srv.step(std::string_view(t.in));
       REQUIRE(v.is_failure());
-      CHECK(v.condition == sasl_condition::not_authorized);
+      CHECK(v.condition == sasl_condition::malformed_request);
+      CHECK(v.reason == "malformed digest-response");
+      CHECK(v.detail == t.detail);
+      CHECK(f.store.asked.empty());
     }
   }
   SUBCASE("the draft §6.5 response is refused") {
@@ -369,18 +382,32 @@ TEST_CASE("digest-md5 server: every rejection") {
         "ctarset=utf-8\n"));
     CHECK(v.is_failure());
   }
-  SUBCASE("initial response refused; non-empty final response refused; steps after the end refused") {
+  SUBCASE("initial responses; non-empty final response refused; steps after the end refused") {
     digest_md5_server a(f.opts, f.ctx());
-    CHECK(a.step(std::string_view("x")).is_failure());
-    digest_md5_server b(f.opts, f.ctx());
-    CHECK(b.step(std::string_view("")).is_challenge());  // an empty initial response is no response
-    response_builder rb;
-    rb.nonce = b.nonce();
-    auto v = b.step(std::string_view(rb.build()));
-    REQUIRE(v.is_challenge());
-    CHECK(v.data.starts_with("rspauth="));
-    CHECK(b.step(std::string_view("x")).is_failure());
-    CHECK(b.step(std::string_view("")).is_failure());
+    auto va = a.step(std::string_view("x"));
+    REQUIRE(va.is_failure());
+    CHECK(va.condition == sasl_condition::malformed_request);  // not a digest-response (RFC 6120 §6.5.8)
+    // An empty initial response is no response. A digest-response first is
+    // subsequent authentication (RFC 2831 §2.2.1, here the §4 example), which
+    // is not offered: the server sends the digest-challenge (§2.2.2) and the
+    // exchange goes on as initial authentication.
+    for (const std::string& first : {std::string(), rfc_response}) {
+      for (const char* last : {"", "x"}) {
+        CAPTURE(first);
+        CAPTURE(last);
+        digest_md5_server b(f.opts, f.ctx());
+        auto c = b.step(std::string_view(first));
+        REQUIRE(c.is_challenge());
+        CHECK(parse_digest_md5_challenge(c.data));
+        response_builder rb;
+        rb.nonce = b.nonce();
+        auto v = b.step(std::string_view(rb.build()));
+        REQUIRE(v.is_challenge());
+        CHECK(v.data.starts_with("rspauth="));
+        CHECK(b.step(std::string_view(last)).is_success() == (*last == '\0'));  // the reply to rspauth is empty
+        CHECK(b.step(std::string_view("")).is_failure());
+      }
+    }
   }
   SUBCASE("unconfigured server") {
     digest_md5_server_options o;
@@ -392,30 +419,47 @@ TEST_CASE("digest-md5 server: every rejection") {
 }
 
 TEST_CASE("digest-md5 client: every rejection of a challenge") {
-  struct bad { const char* in; client_error e; };
+  // Each refusal keeps its reason, and the parser's own one when the
+  // challenge did not parse (RFC 2831 §2.1.1 rules).
+  struct bad { const char* in; client_error::kind e; const char* detail; };
   const bad cases[] = {
-      {R"(realm="r",qop="auth",charset=utf-8)", client_error::malformed_challenge},               // no nonce, no algorithm
-      {R"(nonce="n",qop="auth",charset=utf-8)", client_error::malformed_challenge},               // no algorithm
-      {R"(nonce="n",algorithm=md5,charset=utf-8)", client_error::unsupported_challenge},          // not md5-sess
-      {R"(nonce="n",nonce="m",algorithm=md5-sess)", client_error::malformed_challenge},           // duplicate
-      {R"(nonce="n",qop="auth-int,auth-conf",algorithm=md5-sess)", client_error::unsupported_challenge},
-      {R"(nonce="n",algorithm=md5-sess,maxbuf=abc)", client_error::malformed_challenge},
-      {R"(nonce="n",algorithm=md5-sess,stale=maybe)", client_error::malformed_challenge},
-      {R"(nonce="n,algorithm=md5-sess)", client_error::malformed_challenge},                       // unterminated
-      {"", client_error::malformed_challenge},
+      // no nonce, no algorithm
+      {R"(realm="r",qop="auth",charset=utf-8)", client_error::malformed_challenge, "missing"},
+      {R"(nonce="n",qop="auth",charset=utf-8)", client_error::malformed_challenge, "missing"},  // no algorithm
+      {R"(nonce="n",algorithm=md5,charset=utf-8)", client_error::unsupported_challenge, ""},    // not md5-sess
+      {R"(nonce="n",nonce="m",algorithm=md5-sess)", client_error::malformed_challenge, "duplicate"},
+      {R"(nonce="n",qop="auth-int,auth-conf",algorithm=md5-sess)", client_error::unsupported_challenge, ""},
+      {R"(nonce="n",algorithm=md5-sess,maxbuf=abc)", client_error::malformed_challenge, "invalid-value"},
+      {R"(nonce="n",algorithm=md5-sess,stale=maybe)", client_error::malformed_challenge, "invalid-value"},
+      {R"(nonce="n,algorithm=md5-sess)", client_error::malformed_challenge, "bad-quoted-string"},  // unterminated
+      {"", client_error::malformed_challenge, "missing"},
   };
   for (const auto& t : cases) {
     CAPTURE(t.in);
     scripted_random rng;
     digest_md5_client c(rfc_client_options(), rng);
-    CHECK(c.respond(t.in).error() == t.e);
+    const auto e = c.respond(t.in).error();
+    CHECK(e == t.e);
+    CHECK(e.detail == t.detail);
+    CHECK_FALSE(e.reason.empty());
+    if (t.e == client_error::malformed_challenge) CHECK(e.reason == "digest-challenge does not parse");
     CHECK(c.respond(rfc_challenge).error() == client_error::unexpected_message);  // failure is final
+  }
+  SUBCASE("unsupported challenges say what is unsupported") {
+    scripted_random rng;
+    digest_md5_client c(rfc_client_options(), rng);
+    CHECK(c.respond(R"(nonce="n",algorithm=md5,charset=utf-8)").error().reason ==
+          "digest-challenge algorithm is not md5-sess");
+    digest_md5_client c2(rfc_client_options(), rng);
+    CHECK(c2.respond(R"(nonce="n",qop="auth-int,auth-conf",algorithm=md5-sess)").error().reason ==
+          "digest-challenge does not offer qop=auth");
   }
   SUBCASE("oversized challenge") {
     scripted_random rng;
     digest_md5_client c(rfc_client_options(), rng);
-    CHECK(c.respond(rfc_challenge + ",x=\"" + std::string(3000, 'a') + "\"").error() ==
-          client_error::malformed_challenge);
+    const auto e = c.respond(rfc_challenge + ",x=\"" + std::string(3000, 'a') + "\"").error();
+    CHECK(e == client_error::malformed_challenge);
+    CHECK(e.detail == "too-long");  // a digest-challenge is under 2048 bytes (RFC 2831 §2.1.1)
   }
   SUBCASE("rspauth message with extra directives, or a second challenge after rspauth") {
     scripted_random rng;
@@ -426,7 +470,9 @@ TEST_CASE("digest-md5 client: every rejection of a challenge") {
     digest_md5_client c2(rfc_client_options(), rng2);
     REQUIRE(c2.respond(rfc_challenge));
     REQUIRE(c2.respond("rspauth=ea40f60335c427b5527b84dbabcdfffd"));
-    CHECK(c2.respond("rspauth=ea40f60335c427b5527b84dbabcdfffd").error() == client_error::unexpected_message);
+    const auto e = c2.respond("rspauth=ea40f60335c427b5527b84dbabcdfffd").error();
+    CHECK(e == client_error::unexpected_message);
+    CHECK(e.reason == "a message after rspauth was verified");
   }
   SUBCASE("credentials that cannot be encoded") {
     scripted_random rng;

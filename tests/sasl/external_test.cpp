@@ -28,6 +28,8 @@ TEST_CASE("external client: authzid as the initial response (RFC 4422 App. A)") 
   CHECK(with.finish(std::string_view("x")).error() == client_error::unexpected_message);
   CHECK(external_client("a\0b"s).initial_response().error() == client_error::invalid_credentials);
   CHECK(external_client("\xff").initial_response().error() == client_error::invalid_credentials);
+  CHECK(external_client("\xff").initial_response().error().reason == "authzid is not UTF-8");
+  CHECK(with.respond("").error().reason == "a second challenge");
 }
 
 TEST_CASE("external server: identity from the embedder, authzid checked") {

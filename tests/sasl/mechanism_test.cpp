@@ -34,6 +34,30 @@ TEST_CASE("mechanism: names and error names") {
   static_assert(std::is_abstract_v<random_source>);
 }
 
+TEST_CASE("mechanism: a client_error is its kind plus static reasons") {
+  // Built from a kind alone (what `unexpected{client_error::x}` does) it has no reasons.
+  const client_error bare = client_error::server_error;
+  CHECK(bare == client_error::server_error);
+  CHECK(bare.reason.empty());
+  CHECK(to_string(bare) == "server-error");
+  const client_error full{client_error::malformed_challenge, "server-first-message does not parse", "invalid-nonce"};
+  CHECK(full == client_error::malformed_challenge);
+  CHECK_FALSE(full == client_error::unsupported_challenge);
+  CHECK(to_string(full) == "malformed-challenge: server-first-message does not parse (invalid-nonce)");
+  CHECK(to_string(client_error{client_error::unexpected_message, "a second challenge"}) ==
+        "unexpected-message: a second challenge");
+  // Views of static text only: copying one costs no allocation and cannot dangle.
+  static_assert(std::is_trivially_copyable_v<client_error>);
+  static_assert(std::is_same_v<decltype(client_error::server_error), const client_error::kind>);
+}
+
+TEST_CASE("mechanism: server_step failures carry the lower layer's reason") {
+  auto f = server_step::failure(sasl_condition::malformed_request, "malformed PLAIN message", "syntax");
+  CHECK(f.condition == sasl_condition::malformed_request);
+  CHECK(f.detail == "syntax");
+  CHECK(server_step::failure(sasl_condition::not_authorized, "wrong password").detail.empty());
+}
+
 TEST_CASE("mechanism: credential_store defaults to 'not stored'") {
   struct empty_store final : credential_store {} st;
   auto p = st.password("u", "");

@@ -82,9 +82,23 @@ TEST_CASE("plain: client messages") {
         "Ursel@example.com\0Kurt\0IX"s);
   CHECK(**plain_client({"Kurt", "pw", "Kurt@example.com", "example.com"}).initial_response() == "\0Kurt\0pw"s);
   CHECK(**plain_client({"Kurt", "pw", "Kurt", ""}).initial_response() == "\0Kurt\0pw"s);
-  CHECK(plain_client({"Kurt", "bell\x07", "", ""}).initial_response().error() == client_error::invalid_credentials);
-  CHECK(plain_client({"", "pw", "", ""}).initial_response().error() == client_error::invalid_credentials);
-  CHECK(plain_client({"Kurt", "pw", "a\0b"s, ""}).initial_response().error() == client_error::invalid_credentials);
+  // Each refusal says which credential and why (RFC 4013 §2.3 prohibits controls;
+  // RFC 4616 §2: authcid = 1*SAFE, so an empty one cannot be sent).
+  struct bad { plain_client_options o; const char* reason; const char* detail; };
+  const bad cases[] = {
+      {{"Kurt", "bell\x07", "", ""}, "password fails SASLprep", "prohibited"},
+      {{"Ku\x07rt", "pw", "", ""}, "username fails SASLprep", "prohibited"},
+      {{"", "pw", "", ""}, "username fails SASLprep", "empty"},
+      {{"Kurt", "pw", "a\0b"s, ""}, "authzid contains NUL", ""},
+      {{"Kurt", "pw", "\xff", ""}, "authzid is not UTF-8", ""},
+  };
+  for (const auto& t : cases) {
+    CAPTURE(t.reason);
+    const auto e = plain_client(t.o).initial_response().error();
+    CHECK(e == client_error::invalid_credentials);
+    CHECK(e.reason == t.reason);
+    CHECK(e.detail == t.detail);
+  }
 }
 
 TEST_CASE("plain server: success paths") {
@@ -130,23 +144,41 @@ TEST_CASE("plain server: success paths") {
 TEST_CASE("plain server: every rejection") {
   fixture f;
   f.store.passwords["tim"] = "tanstaaftanstaaf";
-  struct bad { std::string in; sasl_condition c; };
+  struct bad { std::string in; sasl_condition c; const char* detail; };
   const bad cases[] = {
-      {"\0tim\0wrong"s, sasl_condition::not_authorized},
-      {"\0tom\0tanstaaftanstaaf"s, sasl_condition::not_authorized},
-      {"boss\0tim\0tanstaaftanstaaf"s, sasl_condition::invalid_authzid},
-      {"\0tim\0tanstaaftanstaaf\0"s, sasl_condition::not_authorized},
-      {"tim tanstaaftanstaaf"s, sasl_condition::not_authorized},
-      {""s, sasl_condition::not_authorized},
-      {"\0tim\0bell\x07"s, sasl_condition::not_authorized},
-      {"\0t\xffm\0pw"s, sasl_condition::not_authorized},
-      {"\0tim\0" + std::string(5000, 'x'), sasl_condition::not_authorized},
+      {"\0tim\0wrong"s, sasl_condition::not_authorized, ""},
+      {"\0tom\0tanstaaftanstaaf"s, sasl_condition::not_authorized, ""},
+      {"boss\0tim\0tanstaaftanstaaf"s, sasl_condition::invalid_authzid, ""},
+      // Not RFC 4616 §2's message = [authzid] UTF8NUL authcid UTF8NUL passwd:
+      // malformed-request, "the data sent violates the syntax for the specified
+      // SASL mechanism" (RFC 6120 §6.5.8; the draft had only not-authorized).
+      {"\0tim\0tanstaaftanstaaf\0"s, sasl_condition::malformed_request, "syntax"},
+      {"tim tanstaaftanstaaf"s, sasl_condition::malformed_request, "syntax"},
+      {""s, sasl_condition::malformed_request, "syntax"},
+      {"\0\0tanstaaftanstaaf"s, sasl_condition::malformed_request, "empty"},  // authcid = 1*SAFE
+      {"\0t\xffm\0pw"s, sasl_condition::malformed_request, "invalid-utf8"},
+      {"\0tim\0" + std::string(5000, 'x'), sasl_condition::malformed_request, "too-long"},
+      // Well-formed, but SASLprep prohibits a control character (RFC 4013 §2.3):
+      // verification fails (RFC 4616 §2), not-authorized as for a wrong password.
+      {"\0tim\0bell\x07"s, sasl_condition::not_authorized, "prohibited"},
+      {"\0ti\x07m\0tanstaaftanstaaf"s, sasl_condition::not_authorized, "prohibited"},
+      // Mapped to nothing by SASLprep (RFC 4013 §2.2, soft hyphen): an empty
+      // password after preparation fails verification (RFC 4616 §2).
+      {"\0tim\0\xc2\xad"s, sasl_condition::not_authorized, "empty"},
   };
   for (const auto& t : cases) {
     CAPTURE(t.in);
+    f.store.asked.clear();
     auto v = verdict(f, t.in);
     REQUIRE(v.is_failure());
     CHECK(v.condition == t.c);
+    CHECK(v.detail == t.detail);
+    if (v.condition == sasl_condition::malformed_request) CHECK(f.store.asked.empty());  // refused before any lookup
+  }
+  SUBCASE("no message after the empty challenge: malformed-request") {
+    plain_server s(f.ctx());
+    REQUIRE(s.step(std::nullopt).is_challenge());
+    CHECK(s.step(std::nullopt).condition == sasl_condition::malformed_request);
   }
   SUBCASE("authzid: malformed or refused → invalid-authzid; wrong credentials stay not-authorized") {
     // Draft §6.4, RFC 6120 §6.5.6: <invalid-authzid/> for an authzid that is
@@ -171,7 +203,7 @@ TEST_CASE("plain server: every rejection") {
     CHECK(check("romeo@example.com\0tim\0wrong"s, sasl_condition::not_authorized) == 1);
     CHECK(check("boss@example.com\0tom\0tanstaaftanstaaf"s, sasl_condition::not_authorized) == 1);
     // A malformed authcid is not an authzid problem.
-    CHECK(check("boss@example.com\0t\xffm\0tanstaaftanstaaf"s, sasl_condition::not_authorized) == 0);
+    CHECK(check("boss@example.com\0t\xffm\0tanstaaftanstaaf"s, sasl_condition::malformed_request) == 0);
     CHECK(verdict(f, "boss@example.com\0tim\0tanstaaftanstaaf"s).is_success());
   }
   f.store.failure = sasl_condition::temporary_auth_failure;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 using namespace xmppcore::sasl;
 using xmppcore::sasl_condition;
@@ -56,13 +57,30 @@ TEST_CASE("scram-sha-1: RFC 5802 §5 example, client side") {
   }
   SUBCASE("verifier as success data") { CHECK(c.finish(std::string_view("v=rmF9pqV8S7suAoZWja4dJRkFsKQ="))); }
   SUBCASE("wrong verifier") {
-    CHECK(c.finish(std::string_view("v=rmF9pqV8S7suAoZWja4dJRkFsKA=")).error() ==
-          client_error::server_not_authenticated);
+    const auto e = c.finish(std::string_view("v=rmF9pqV8S7suAoZWja4dJRkFsKA=")).error();
+    CHECK(e == client_error::server_not_authenticated);
+    CHECK(e.reason == "server signature (v=) does not match");
   }
   SUBCASE("success without a verifier") {
-    CHECK(c.finish(std::nullopt).error() == client_error::server_not_authenticated);
+    const auto e = c.finish(std::nullopt).error();
+    CHECK(e == client_error::server_not_authenticated);
+    CHECK(e.reason == "success without the server signature (v=)");
   }
-  SUBCASE("server error") { CHECK(c.respond("e=invalid-proof").error() == client_error::server_error); }
+  SUBCASE("server error: the server-error-value is kept (RFC 5802 §7)") {
+    const auto e = c.respond("e=invalid-proof").error();
+    CHECK(e == client_error::server_error);
+    CHECK(e.detail == "invalid-proof");
+    CHECK(to_string(e) == "server-error: server-final-message reports an error (e=) (invalid-proof)");
+  }
+  SUBCASE("server error: an extension value (server-error-value-ext) is named as such") {
+    CHECK(c.respond("e=too-many-attempts").error().detail == "unrecognized server-error-value");
+  }
+  SUBCASE("malformed verifier: the parser's reason is kept") {
+    const auto e = c.respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ").error();  // base64 without its padding
+    CHECK(e == client_error::malformed_challenge);
+    CHECK(e.reason == "server-final-message does not parse");
+    CHECK(e.detail == "invalid-base64");
+  }
 }
 
 TEST_CASE("scram-sha-1: RFC 5802 §5 example, server side") {
@@ -371,14 +389,29 @@ TEST_CASE("scram server: every rejection") {
   f.store.passwords["juliet"] = "r0m30myr0m30";
   scram_server_options so;
   SUBCASE("malformed client-first messages") {
-    for (std::string cf : {std::string("p=tls-unique,,n=juliet,r=abc"), std::string("n,,m=x,n=juliet,r=abc"),
-                           std::string("x,,n=juliet,r=abc"), std::string("n,,n=juliet"), std::string(""),
-                           std::string(5000, 'a'), std::string("n,,n=\xc2\xad,r=abc")}) {
-      CAPTURE(cf);
+    struct bad { std::string in; sasl_condition c; const char* detail; };
+    const bad cases[] = {
+        // Well-formed (RFC 5802 §7) but refused: not-authorized, the draft's catch-all.
+        {"p=tls-unique,,n=juliet,r=abc", sasl_condition::not_authorized, ""},  // no -PLUS here
+        {"n,,m=x,n=juliet,r=abc", sasl_condition::not_authorized, "mandatory-extension"},  // RFC 5802 §5.1
+        {"n,,n=\xc2\xad,r=abc", sasl_condition::not_authorized, "empty"},  // SASLprep leaves nothing (§5.1)
+        // Not RFC 5802 §7's grammar: malformed-request (RFC 6120 §6.5.8).
+        {"x,,n=juliet,r=abc", sasl_condition::malformed_request, "syntax"},  // gs2-cbind-flag
+        {"n,,n=juliet", sasl_condition::malformed_request, "syntax"},        // no nonce
+        {"", sasl_condition::malformed_request, "syntax"},
+        {"n,,n=juliet,r=a b", sasl_condition::malformed_request, "invalid-nonce"},  // printable excludes SP
+        {"n,,n=jul=2ciet,r=abc", sasl_condition::malformed_request, "invalid-name"},  // "=2C" only, upper case
+        {std::string(5000, 'a'), sasl_condition::malformed_request, "too-long"},
+    };
+    for (const auto& t : cases) {
+      CAPTURE(t.in);
+      f.store.asked.clear();
       scram_sha256_server s(so, f.ctx());
-      auto v = s.step(std::string_view(cf));
+      auto v = s.step(std::string_view(t.in));
       REQUIRE(v.is_failure());
-      CHECK(v.condition == sasl_condition::not_authorized);
+      CHECK(v.condition == t.c);
+      CHECK(v.detail == t.detail);
+      if (v.condition == sasl_condition::malformed_request) CHECK(f.store.asked.empty());
       CHECK(s.step(std::string_view("")).is_failure());
     }
     // Draft §6.4, RFC 6120 §6.5.6: an "incorrectly formatted" authzid is
@@ -395,11 +428,11 @@ TEST_CASE("scram server: every rejection") {
       CHECK(f.store.asked.empty());
       CHECK(s.step(std::string_view("")).is_failure());
     }
-    // A message also malformed elsewhere stays not-authorized.
+    // A message also malformed elsewhere is malformed-request, not an authzid problem.
     scram_sha256_server s(so, f.ctx());
     auto v = s.step(std::string_view("n,a=bad=escape,n=juliet"));
     REQUIRE(v.is_failure());
-    CHECK(v.condition == sasl_condition::not_authorized);
+    CHECK(v.condition == sasl_condition::malformed_request);
   }
   SUBCASE("server nonce and iteration count floors") {
     scram_server_options weak;
@@ -456,6 +489,29 @@ TEST_CASE("scram server: every rejection") {
         REQUIRE(v.is_failure());
         CHECK(v.condition == sasl_condition::not_authorized);
       }
+    }
+  }
+  SUBCASE("malformed client-final messages: malformed-request (RFC 6120 §6.5.8), base64 inside included") {
+    // Bad base64 inside c= or p= breaks SCRAM's own grammar (RFC 5802 §7); it
+    // is not <incorrect-encoding/>, which is about the XMPP element's text (draft §6.4).
+    struct bad { std::string in; const char* detail; };
+    const bad cases[] = {
+        {"c=biws,r=abcdef,p=not base64", "invalid-base64"},
+        {"c=bi!s,r=abcdef,p=dGVzdA==", "invalid-base64"},
+        {"r=abcdef,p=dGVzdA==", "syntax"},    // c= first
+        {"c=biws,r=abcdef", "syntax"},        // no proof
+        {"c=biws,r=a b,p=dGVzdA==", "invalid-nonce"},
+        {"", "syntax"},
+    };
+    for (const auto& t : cases) {
+      CAPTURE(t.in);
+      scram_sha256_server s(so, f.ctx());
+      (void)server_first_for(s, "n,,n=juliet,r=abcdef");
+      auto v = s.step(std::string_view(t.in));
+      REQUIRE(v.is_failure());
+      CHECK(v.condition == sasl_condition::malformed_request);
+      CHECK(v.reason == "malformed client-final-message");
+      CHECK(v.detail == t.detail);
     }
   }
   SUBCASE("unconfigured server") {
@@ -578,25 +634,42 @@ TEST_CASE("scram client: every rejection") {
     }
     return scram_sha1_client(o, rng);
   };
-  struct bad { const char* in; client_error e; };
+  // Each refusal keeps its reason, and the parser's own one when the message
+  // did not parse (RFC 5802 §7 grammar; nonces from the RFC 5802 §5 example).
+  struct bad { const char* in; client_error::kind e; const char* reason; const char* detail; };
+  const char* const unparsed = "server-first-message does not parse";
   const bad cases[] = {
-      {"r=XXXXfyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge},
-      {"r=fyko+d2lbbFgONRv9qkxdawL,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge},
-      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4095", client_error::unsupported_challenge},
-      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=1000001", client_error::unsupported_challenge},
-      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=0", client_error::malformed_challenge},
-      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf9,i=4096", client_error::malformed_challenge},
-      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,i=4096", client_error::malformed_challenge},
-      {"m=x,r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge},
-      {"", client_error::malformed_challenge},
+      {"r=XXXXfyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge,
+       "server-first nonce does not start with our client nonce", ""},
+      {"r=fyko+d2lbbFgONRv9qkxdawL,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge,
+       "server-first nonce adds nothing to ours", ""},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4095", client_error::unsupported_challenge,
+       "iteration count below min_iterations", ""},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=1000001", client_error::unsupported_challenge,
+       "iteration count above max_iterations", ""},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=0", client_error::malformed_challenge, unparsed,
+       "invalid-iterations"},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf9,i=4096", client_error::malformed_challenge, unparsed,
+       "invalid-base64"},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3rfc,i=4096", client_error::malformed_challenge, unparsed, "syntax"},
+      {"r=fyko+d2lbbFgONRv9qkxdawL3r c,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge, unparsed,
+       "invalid-nonce"},
+      {"m=x,r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096", client_error::malformed_challenge, unparsed,
+       "mandatory-extension"},
+      {"", client_error::malformed_challenge, unparsed, "syntax"},
   };
   for (const auto& t : cases) {
     CAPTURE(std::string(t.in));
     scripted_random rng(xc_test::spell("fyko+d2lbbFgONRv9qkxdawL", printable));
     auto c = client(rng);
     REQUIRE(c.initial_response());
-    CHECK(c.respond(t.in).error() == t.e);
-    CHECK(c.respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").error() == client_error::unexpected_message);
+    const auto e = c.respond(t.in).error();
+    CHECK(e == t.e);
+    CHECK(e.reason == t.reason);
+    CHECK(e.detail == t.detail);
+    const auto again = c.respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").error();
+    CHECK(again == client_error::unexpected_message);
+    CHECK(again.reason == "the exchange already failed");
   }
   SUBCASE("malformed server-final and unexpected messages") {
     scripted_random rng(xc_test::spell("fyko+d2lbbFgONRv9qkxdawL", printable));
@@ -614,7 +687,12 @@ TEST_CASE("scram client: every rejection") {
     scram_client_options o;
     o.username = "user";
     o.password = "bell\x07";  // RFC 4013 §2.3: control characters are prohibited
-    CHECK(client(rng, o).initial_response().error() == client_error::invalid_credentials);
+    const auto e = client(rng, o).initial_response().error();
+    CHECK(e == client_error::invalid_credentials);
+    CHECK(e.reason == "password fails SASLprep");
+    CHECK(e.detail == "prohibited");
+    o.password = "\xc2\xad";  // mapped to nothing (RFC 4013 §2.2): nothing left to send
+    CHECK(client(rng, o).initial_response().error().detail == "empty");
     o.password = "pencil";
     o.gs2_flag = 'p';
     CHECK(client(rng, o).initial_response().error() == client_error::invalid_credentials);
@@ -725,4 +803,22 @@ void interop_both_ways(const char* mech) {
 TEST_CASE("scram-sha-1 interop with GNU SASL, both directions") { interop_both_ways<xmppcore::crypto::sha1>("SCRAM-SHA-1"); }
 TEST_CASE("scram-sha-256 interop with GNU SASL, both directions") {
   interop_both_ways<xmppcore::crypto::sha256>("SCRAM-SHA-256");
+}
+
+TEST_CASE("scram_derive_credentials: a server-side helper with its own error type") {
+  using xmppcore::crypto::sha256;
+  static_assert(std::is_same_v<decltype(scram_derive_credentials<sha256>("", "", 0))::error_type, scram_derive_error>);
+  // RFC 4013 §2.3: control characters are prohibited; RFC 4616 §2: nothing left is a failure too.
+  CHECK(scram_derive_credentials<sha256>("bell\x07", "salt", 4096).error() ==
+        scram_derive_error::password_fails_saslprep);
+  CHECK(scram_derive_credentials<sha256>("\xc2\xad", "salt", 4096).error() ==
+        scram_derive_error::password_fails_saslprep);
+  // RFC 5802 §7: salt = 1*base64-char's worth of octets, iteration-count = posit-number.
+  // Keys made otherwise are ones scram_server would never use.
+  CHECK(scram_derive_credentials<sha256>("pencil", "", 4096).error() == scram_derive_error::empty_salt);
+  CHECK(scram_derive_credentials<sha256>("pencil", "salt", 0).error() == scram_derive_error::zero_iterations);
+  CHECK(to_string(scram_derive_error::zero_iterations) == "zero-iterations");
+  auto k = scram_derive_credentials<sha256>("pencil", "salt", 1);
+  REQUIRE(k);
+  CHECK(k->iterations == 1);
 }

@@ -134,7 +134,7 @@ class digest_md5_client final : public client_mechanism {
         if (auto e = check_rspauth(challenge); !e) return unexpected{e.error()};
         return std::string{};  // RFC 2831 §2.1.3: the reply to rspauth is empty
       }
-      default: state_ = state::failed; return unexpected{client_error::unexpected_message};
+      default: return fail({client_error::unexpected_message, out_of_turn()});
     }
   }
 
@@ -146,8 +146,11 @@ class digest_md5_client final : public client_mechanism {
     }
     // Success without a verified rspauth: the server never proved it knows
     // the password; mutual authentication failed.
-    const auto e = state_ == state::expect_rspauth ? client_error::server_not_authenticated
-                                                   : client_error::unexpected_message;
+    client_error e{client_error::unexpected_message, out_of_turn()};
+    if (state_ == state::expect_rspauth)
+      e = {client_error::server_not_authenticated, "success without rspauth"};
+    else if (state_ == state::verified)
+      e = {client_error::unexpected_message, "additional data with success after rspauth was verified"};
     state_ = state::failed;
     return unexpected{e};
   }
@@ -160,18 +163,36 @@ class digest_md5_client final : public client_mechanism {
     return unexpected{e};
   }
 
+  // Why a server message is not expected now (static text for client_error::reason).
+  std::string_view out_of_turn() const noexcept {
+    switch (state_) {
+      case state::expect_challenge: return "success before the digest-challenge";
+      case state::expect_rspauth:  // handled by respond() and finish()
+      case state::verified:
+      case state::done: return "a message after rspauth was verified";
+      case state::failed: break;
+    }
+    return "the exchange already failed";
+  }
+
   result<std::string, client_error> answer(std::string_view challenge) {
     auto c = parse_digest_md5_challenge(challenge);
-    if (!c) return fail(c.error() == digest_md5_error::unsupported ? client_error::unsupported_challenge
-                                                                   : client_error::malformed_challenge);
+    if (!c) {
+      // The parser reports `unsupported` only for an algorithm other than md5-sess.
+      if (c.error() == digest_md5_error::unsupported)
+        return fail({client_error::unsupported_challenge, "digest-challenge algorithm is not md5-sess"});
+      return fail({client_error::malformed_challenge, "digest-challenge does not parse", to_string(c.error())});
+    }
     bool auth_offered = false;
     for (const auto& q : c->qop_options) auth_offered |= (q == "auth");
-    if (!auth_offered) return fail(client_error::unsupported_challenge);
+    if (!auth_offered) return fail({client_error::unsupported_challenge, "digest-challenge does not offer qop=auth"});
+    if (o_.username.empty()) return fail({client_error::invalid_credentials, "username is empty"});
+    if (!detail::is_utf8(o_.username)) return fail({client_error::invalid_credentials, "username is not UTF-8"});
+    if (!detail::is_utf8(o_.password)) return fail({client_error::invalid_credentials, "password is not UTF-8"});
     // The authzid as every mechanism takes it: UTF-8 without NUL (our server
     // answers anything else with <invalid-authzid/>).
-    if (!detail::is_utf8(o_.username) || !detail::is_utf8(o_.password) || !detail::is_utf8(o_.authzid) ||
-        o_.authzid.find('\0') != std::string::npos || o_.username.empty())
-      return fail(client_error::invalid_credentials);
+    if (auto bad = detail::authzid_fault(o_.authzid); !bad.empty())
+      return fail({client_error::invalid_credentials, bad});
 
     // The realm, as UTF-8 (a Latin-1 challenge realm is converted).
     std::string realm = o_.realm;
@@ -184,7 +205,9 @@ class digest_md5_client final : public client_mechanism {
     if (!c->utf8) {
       auto u = detail::utf8_to_latin1(o_.username), r = detail::utf8_to_latin1(realm),
            p = detail::utf8_to_latin1(o_.password);
-      if (!u || !r || !p) return fail(client_error::invalid_credentials);
+      if (!u || !r || !p)
+        return fail({client_error::invalid_credentials,
+                     "no charset=utf-8 offered, and a credential has characters beyond ISO 8859-1"});
       wire_user = std::move(*u);
       wire_realm = std::move(*r);
     }
@@ -225,13 +248,13 @@ class digest_md5_client final : public client_mechanism {
     auto v = detail::parse_rspauth(msg);
     if (!v) {
       state_ = state::failed;
-      return unexpected{client_error::malformed_challenge};
+      return unexpected{client_error{client_error::malformed_challenge, "not a single rspauth=32LHEX directive"}};
     }
     const std::string expected =
         digest_md5_response_value(secret_, nonce_, cnonce_, "00000001", "auth", uri_, authzid_, true);
     if (!crypto::constant_time_equal(*v, expected)) {  // the server must know the password too
       state_ = state::failed;
-      return unexpected{client_error::server_not_authenticated};
+      return unexpected{client_error{client_error::server_not_authenticated, "rspauth does not match"}};
     }
     state_ = state::verified;
     return {};
@@ -269,9 +292,17 @@ class digest_md5_server final : public server_mechanism {
   server_step step(std::optional<std::string_view> response) override {
     switch (state_) {
       case state::start:
-        // RFC 2831 §2.1: no initial response (subsequent authentication, §2.2, is not offered).
-        if (response && !response->empty())
-          return fail(sasl_condition::not_authorized, "DIGEST-MD5 takes no initial response");
+        // RFC 2831 §2.1 starts with the server's challenge. A client that sends
+        // a digest-response first asks for subsequent authentication (§2.2),
+        // which is not offered: "If the server does not support subsequent
+        // authentication, then it sends a digest-challenge" (§2.2.2), and the
+        // exchange goes on as usual. Anything else in that place breaks the
+        // mechanism's syntax: <malformed-request/> (RFC 6120 §6.5.8).
+        if (response && !response->empty()) {
+          if (auto r = parse_digest_md5_response(*response); !r)
+            return fail(sasl_condition::malformed_request, "initial response is not a digest-response",
+                        to_string(r.error()));
+        }
         return first_challenge();
       case state::expect_response: return check_response(response.value_or(std::string_view{}));
       case state::expect_empty_response:
@@ -288,9 +319,9 @@ class digest_md5_server final : public server_mechanism {
  private:
   enum class state : std::uint8_t { start, expect_response, expect_empty_response, done, failed };
 
-  server_step fail(sasl_condition c, std::string_view why) {
+  server_step fail(sasl_condition c, std::string_view why, std::string_view lower = {}) {
     state_ = state::failed;
-    return server_step::failure(c, why);
+    return server_step::failure(c, why, lower);
   }
 
   server_step first_challenge() {
@@ -320,11 +351,13 @@ class digest_md5_server final : public server_mechanism {
     auto r = parse_digest_md5_response(msg);
     if (!r) {
       // A malformed authzid is <invalid-authzid/> (draft §6.4: "incorrectly
-      // formatted"; RFC 6120 §6.5.6), as in every mechanism; anything else is
-      // not-authorized. Either way no credential is looked up.
+      // formatted"; RFC 6120 §6.5.6), as in every mechanism; any other break
+      // of RFC 2831 §2.1.2's grammar, or a response over its size limit (a
+      // response is under 4096 bytes), is <malformed-request/> (RFC 6120
+      // §6.5.8). Either way no credential is looked up.
       if (r.error() == digest_md5_error::invalid_authzid)
-        return fail(sasl_condition::invalid_authzid, "malformed authzid");
-      return fail(sasl_condition::not_authorized, "malformed digest-response");
+        return fail(sasl_condition::invalid_authzid, "malformed authzid", to_string(r.error()));
+      return fail(sasl_condition::malformed_request, "malformed digest-response", to_string(r.error()));
     }
     // Only the nonce we issued, only once (RFC 2831 §2.1.2: nc counts from 1;
     // a fresh object per exchange means no nonce is ever reused).
@@ -336,7 +369,8 @@ class digest_md5_server final : public server_mechanism {
     {
       std::string_view uri = r->digest_uri;
       const auto s1 = uri.find('/');
-      if (s1 == std::string_view::npos) return fail(sasl_condition::not_authorized, "malformed digest-uri");
+      if (s1 == std::string_view::npos)  // breaks digest-uri-value's grammar (RFC 6120 §6.5.8)
+        return fail(sasl_condition::malformed_request, "malformed digest-uri");
       const std::string_view serv = uri.substr(0, s1), rest = uri.substr(s1 + 1);
       const auto s2 = rest.find('/');
       const std::string_view host = rest.substr(0, s2);

@@ -26,20 +26,24 @@ class external_client final : public client_mechanism {
   std::string_view name() const noexcept override { return mechanism_name::external; }
 
   result<std::optional<std::string>, client_error> initial_response() override {
-    if (!detail::is_utf8(authzid_) || authzid_.find('\0') != std::string::npos)
-      return unexpected{client_error::invalid_credentials};
+    if (auto bad = detail::authzid_fault(authzid_); !bad.empty())
+      return unexpected{client_error{client_error::invalid_credentials, bad}};
     return std::optional<std::string>{authzid_};
   }
   /// RFC 4422 App. A: a server that saw no initial response (some SASL
   /// libraries cannot tell an empty one from none) sends an empty challenge;
   /// it is answered once with the authzid. Anything else is unexpected.
   result<std::string, client_error> respond(std::string_view challenge) override {
-    if (!challenge.empty() || answered_) return unexpected{client_error::unexpected_message};
+    if (!challenge.empty())
+      return unexpected{client_error{client_error::unexpected_message, "a non-empty challenge, but EXTERNAL has none"}};
+    if (answered_) return unexpected{client_error{client_error::unexpected_message, "a second challenge"}};
     answered_ = true;
     return authzid_;
   }
   result<void, client_error> finish(std::optional<std::string_view> data) override {
-    if (data && !data->empty()) return unexpected{client_error::unexpected_message};
+    if (data && !data->empty())
+      return unexpected{
+          client_error{client_error::unexpected_message, "additional data with success, but EXTERNAL has none"}};
     return {};
   }
 

@@ -18,6 +18,30 @@
 // malformed input gives a defined failure. Each object serves one exchange.
 //
 // Payloads are octet strings held in std::string (not necessarily text).
+//
+// Which <failure/> condition a server mechanism answers (draft §6.4, with
+// RFC 6120 §6.5 where it is more precise):
+//   incorrect-encoding      the element's base64 is bad; sasl/payload.hpp says
+//                           so before any mechanism runs (draft §6.4)
+//   malformed-request       the decoded message breaks the mechanism's own
+//                           grammar or size limit, base64 inside a SCRAM
+//                           attribute included (RFC 6120 §6.5.8: "the data sent
+//                           violates the syntax for the specified SASL
+//                           mechanism"); also a name or password that SASLprep
+//                           refuses for its form, e.g. a run of more than 30
+//                           combining marks (sasl/detail/saslprep.hpp)
+//   invalid-authzid         a malformed authzid, or one the authorizer refuses
+//                           (draft §6.4, RFC 6120 §6.5.6)
+//   not-authorized          everything else the peer got wrong in a well-formed
+//                           message: unknown user, wrong password or proof,
+//                           wrong nonce, realm or digest-uri, a name SASLprep
+//                           prohibits (RFC 4616 §2: verification fails),
+//                           refused channel binding or extension, a message out
+//                           of turn
+//   temporary-auth-failure  the credential store or ICU failed, or the server
+//                           is not configured: not the peer's fault
+// server_step::reason and ::detail say which case it was, for logs; on the
+// client side client_error carries the same two.
 #pragma once
 
 #include <xmppcore/conditions.hpp>
@@ -86,6 +110,9 @@ struct server_step {
   bool has_data = false;  ///< success only: additional data present (even if empty)
   sasl_condition condition = sasl_condition::not_authorized;
   std::string_view reason;  ///< failure only: static text for logs, never sent
+  /// failure only: the parser's or SASLprep's own name for the fault, when a
+  /// message did not parse or a string did not prepare (static text; may be empty)
+  std::string_view detail;
 
   static server_step challenge(std::string d) {
     server_step s;
@@ -105,11 +132,12 @@ struct server_step {
     s.has_data = true;
     return s;
   }
-  static server_step failure(sasl_condition c, std::string_view why) {
+  static server_step failure(sasl_condition c, std::string_view why, std::string_view lower = {}) {
     server_step s;
     s.what = kind::failure;
     s.condition = c;
     s.reason = why;
+    s.detail = lower;
     return s;
   }
   bool is_challenge() const noexcept { return what == kind::challenge; }
@@ -117,19 +145,53 @@ struct server_step {
   bool is_failure() const noexcept { return what == kind::failure; }
 };
 
-/// Why a client mechanism gave up. In every case the XMPP layer sends <abort/>
-/// (draft §6.2 step 5) or, after <success/>, treats the stream as untrusted.
-enum class client_error : std::uint8_t {
-  malformed_challenge,       ///< the server's data does not follow the mechanism's grammar
-  unsupported_challenge,     ///< well-formed, but asks for what we refuse (algorithm, qop, weak iteration count)
-  server_not_authenticated,  ///< rspauth / server signature wrong or missing (mutual authentication failed)
-  invalid_credentials,       ///< our own username/password/authzid cannot be encoded (SASLprep, charset)
-  unexpected_message,        ///< a challenge or success the mechanism did not expect at this point
-  server_error,              ///< the server reported an error inside the mechanism (SCRAM "e=")
+/// Why a client mechanism gave up: the coarse kind, which tells the XMPP layer
+/// what to do, and the mechanism's own reason, which tells a person what
+/// happened. In every case the XMPP layer sends <abort/> (draft §6.2 step 5)
+/// or, after <success/>, treats the stream as untrusted.
+///
+/// Compares equal to its kind (`r.error() == client_error::malformed_challenge`)
+/// and is built from one, so code that only cares about the kind reads as if
+/// this were the enum. `reason` and `detail` are static text: they stay valid
+/// after the mechanism object is gone and cost nothing to copy.
+struct client_error {
+  enum class kind : std::uint8_t {
+    malformed_challenge,       ///< the server's data does not follow the mechanism's grammar
+    unsupported_challenge,     ///< well-formed, but asks for what we refuse (algorithm, qop, weak iteration count)
+    server_not_authenticated,  ///< rspauth / server signature wrong or missing (mutual authentication failed)
+    invalid_credentials,       ///< our own username/password/authzid cannot be encoded (SASLprep, charset)
+    unexpected_message,        ///< a challenge or success the mechanism did not expect at this point
+    server_error,              ///< the server reported an error inside the mechanism (SCRAM "e=")
+  };
+  // client_error::malformed_challenge etc. name the kinds (not `using enum`:
+  // GCC 12 crashes on its enumerators inside templates).
+  static constexpr kind malformed_challenge = kind::malformed_challenge;
+  static constexpr kind unsupported_challenge = kind::unsupported_challenge;
+  static constexpr kind server_not_authenticated = kind::server_not_authenticated;
+  static constexpr kind invalid_credentials = kind::invalid_credentials;
+  static constexpr kind unexpected_message = kind::unexpected_message;
+  static constexpr kind server_error = kind::server_error;
+
+  kind what = kind::unexpected_message;
+  /// What the mechanism refused, for logs ("server-first nonce does not start
+  /// with our client nonce"). Set by every failure this library reports.
+  std::string_view reason;
+  /// The lower layer's own name for the fault, when there is one: the
+  /// parser's error (to_string of scram_error, digest_md5_error), SASLprep's
+  /// (jid::to_string(prep_error)), or the SCRAM server-error-value the server
+  /// sent (RFC 5802 §7). Empty otherwise.
+  std::string_view detail;
+
+  constexpr client_error() noexcept = default;
+  // Implicit by design: `unexpected{client_error::server_error}` keeps working.
+  constexpr client_error(kind k, std::string_view why = {}, std::string_view lower = {}) noexcept  // NOLINT
+      : what(k), reason(why), detail(lower) {}
+
+  friend constexpr bool operator==(const client_error& e, kind k) noexcept { return e.what == k; }
 };
 
-/// Name of a client_error, for logs.
-constexpr std::string_view to_string(client_error e) noexcept {
+/// Name of a client_error kind, for logs.
+constexpr std::string_view to_string(client_error::kind e) noexcept {
   switch (e) {
     case client_error::malformed_challenge: return "malformed-challenge";
     case client_error::unsupported_challenge: return "unsupported-challenge";
@@ -139,6 +201,15 @@ constexpr std::string_view to_string(client_error e) noexcept {
     case client_error::server_error: return "server-error";
   }
   return "unknown";
+}
+
+/// One line for logs: "kind: reason (detail)", e.g. "malformed-challenge:
+/// server-first-message does not parse (invalid-nonce)".
+inline std::string to_string(const client_error& e) {
+  std::string out(to_string(e.what));
+  if (!e.reason.empty()) out.append(": ").append(e.reason);
+  if (!e.detail.empty()) out.append(" (").append(e.detail).append(")");
+  return out;
 }
 
 /// Client side of one mechanism exchange.

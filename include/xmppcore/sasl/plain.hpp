@@ -20,6 +20,7 @@
 #include <xmppcore/crypto/sha256.hpp>
 #include <xmppcore/jid/stringprep.hpp>
 #include <xmppcore/result.hpp>
+#include <xmppcore/sasl/detail/saslprep.hpp>
 #include <xmppcore/sasl/detail/text.hpp>
 #include <xmppcore/sasl/mechanism.hpp>
 
@@ -42,6 +43,18 @@ enum class plain_error : std::uint8_t {
   /// when the rest of the message is well-formed.
   invalid_authzid,
 };
+
+/// Name of a plain_error, for logs.
+constexpr std::string_view to_string(plain_error e) noexcept {
+  switch (e) {
+    case plain_error::too_long: return "too-long";
+    case plain_error::syntax: return "syntax";
+    case plain_error::invalid_utf8: return "invalid-utf8";
+    case plain_error::empty: return "empty";
+    case plain_error::invalid_authzid: return "invalid-authzid";
+  }
+  return "unknown";
+}
 
 /// The three fields of a PLAIN message, as sent (not yet prepared).
 struct plain_message {
@@ -85,13 +98,14 @@ class plain_client final : public client_mechanism {
   std::string_view name() const noexcept override { return mechanism_name::plain; }
 
   result<std::optional<std::string>, client_error> initial_response() override {
-    auto user = jid::saslprep(o_.username, jid::prep_mode::query);
-    auto pass = jid::saslprep(o_.password, jid::prep_mode::query);
-    if (!user || !pass) return unexpected{client_error::invalid_credentials};
+    auto user = detail::saslprep_nonempty(o_.username);
+    if (!user) return unexpected{credentials_error("username fails SASLprep", user.error().detail)};
+    auto pass = detail::saslprep_nonempty(o_.password);
+    if (!pass) return unexpected{credentials_error("password fails SASLprep", pass.error().detail)};
     std::string out;
     if (detail::should_send_authzid(o_.authzid, o_.username, o_.domain)) {
-      if (!detail::is_utf8(o_.authzid) || o_.authzid.find('\0') != std::string::npos)
-        return unexpected{client_error::invalid_credentials};
+      if (auto bad = detail::authzid_fault(o_.authzid); !bad.empty())
+        return unexpected{credentials_error(bad)};
       out = o_.authzid;
     }
     out += '\0';
@@ -102,14 +116,20 @@ class plain_client final : public client_mechanism {
   }
   /// PLAIN has no challenges (RFC 4616 §2).
   result<std::string, client_error> respond(std::string_view) override {
-    return unexpected{client_error::unexpected_message};
+    return unexpected{client_error{client_error::unexpected_message, "a challenge, but PLAIN has none"}};
   }
   result<void, client_error> finish(std::optional<std::string_view> data) override {
-    if (data && !data->empty()) return unexpected{client_error::unexpected_message};
+    if (data && !data->empty())
+      return unexpected{
+          client_error{client_error::unexpected_message, "additional data with success, but PLAIN has none"}};
     return {};
   }
 
  private:
+  static client_error credentials_error(std::string_view why, std::string_view lower = {}) noexcept {
+    return {client_error::invalid_credentials, why, lower};
+  }
+
   plain_client_options o_;
 };
 
@@ -144,7 +164,9 @@ class plain_server final : public server_mechanism {
   server_step step(std::optional<std::string_view> response) override {
     if (done_) return server_step::failure(sasl_condition::not_authorized, "exchange already finished");
     if (!response) {
-      if (asked_) return finish_with(server_step::failure(sasl_condition::not_authorized, "no response"));
+      // After the empty challenge the message is due; no data at all is not one
+      // (RFC 4616 §2: message = [authzid] UTF8NUL authcid UTF8NUL passwd).
+      if (asked_) return finish_with(server_step::failure(sasl_condition::malformed_request, "no PLAIN message"));
       asked_ = true;  // RFC 4422 §5: no initial response → empty challenge
       return server_step::challenge({});
     }
@@ -162,15 +184,20 @@ class plain_server final : public server_mechanism {
     auto m = parse_plain_message(msg);
     if (!m) {
       // A malformed authzid is <invalid-authzid/> (draft §6.4: "incorrectly
-      // formatted"; RFC 6120 §6.5.6), as in every mechanism; anything else is
-      // not-authorized. Either way no credential is looked up.
+      // formatted"; RFC 6120 §6.5.6), as in every mechanism; any other break
+      // of RFC 4616's grammar (or of our size cap) is <malformed-request/>
+      // (RFC 6120 §6.5.8: "violates the syntax for the specified SASL
+      // mechanism"). Either way no credential is looked up.
       if (m.error() == plain_error::invalid_authzid)
-        return server_step::failure(sasl_condition::invalid_authzid, "malformed authzid");
-      return server_step::failure(sasl_condition::not_authorized, "malformed PLAIN message");
+        return server_step::failure(sasl_condition::invalid_authzid, "malformed authzid", to_string(m.error()));
+      return server_step::failure(sasl_condition::malformed_request, "malformed PLAIN message", to_string(m.error()));
     }
-    auto user = jid::saslprep(m->authcid, jid::prep_mode::query);
-    auto pass = jid::saslprep(m->password, jid::prep_mode::query);
-    if (!user || !pass) return server_step::failure(sasl_condition::not_authorized, "SASLprep failed");
+    // SASLprep refusals: see detail::saslprep_condition (not-authorized for
+    // what cannot be a name or password, malformed-request for the input's form).
+    auto user = detail::saslprep_nonempty(m->authcid);
+    if (!user) return server_step::failure(user.error().condition, "authcid fails SASLprep", user.error().detail);
+    auto pass = detail::saslprep_nonempty(m->password);
+    if (!pass) return server_step::failure(pass.error().condition, "password fails SASLprep", pass.error().detail);
 
     bool ok = false, known = false, derived = false;
     auto stored = ctx_.credentials->password(*user, {});

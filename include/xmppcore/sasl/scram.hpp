@@ -37,6 +37,7 @@
 #include <xmppcore/crypto/sha256.hpp>
 #include <xmppcore/jid/stringprep.hpp>
 #include <xmppcore/result.hpp>
+#include <xmppcore/sasl/detail/saslprep.hpp>
 #include <xmppcore/sasl/detail/text.hpp>
 #include <xmppcore/sasl/mechanism.hpp>
 
@@ -181,6 +182,28 @@ struct scram_reader {
     return pos == s.size();
   }
 };
+
+/// The server-error-values RFC 5802 §7 defines, as static text: the one `e`
+/// names, or "unrecognized server-error-value" (server-error-value-ext, which
+/// a client must treat as other-error).
+inline std::string_view scram_server_error_name(std::string_view e) noexcept {
+  static constexpr std::string_view known[] = {
+      "invalid-encoding",
+      "extensions-not-supported",
+      "invalid-proof",
+      "channel-bindings-dont-match",
+      "server-does-support-channel-binding",
+      "channel-binding-not-supported",
+      "unsupported-channel-binding-type",
+      "unknown-user",
+      "invalid-username-encoding",
+      "no-resources",
+      "other-error",
+  };
+  for (std::string_view k : known)
+    if (k == e) return k;
+  return "unrecognized server-error-value";
+}
 
 inline std::optional<std::uint32_t> parse_u32(std::string_view s) noexcept {
   if (s.empty() || s.size() > 10 || s[0] == '0') return std::nullopt;
@@ -348,14 +371,35 @@ std::span<const std::byte> as_bytes(const A& a) noexcept {
 }
 }  // namespace detail
 
+/// Why scram_derive_credentials() made no keys.
+enum class scram_derive_error : std::uint8_t {
+  password_fails_saslprep,  ///< SASLprep refused the password or left nothing of it (RFC 4013; RFC 4616 §2)
+  empty_salt,               ///< s= must carry at least one octet (RFC 5802 §7), and scram_server ignores such keys
+  zero_iterations,          ///< i= is a positive number (RFC 5802 §7), and scram_server ignores such keys
+};
+
+/// Name of a scram_derive_error, for logs.
+constexpr std::string_view to_string(scram_derive_error e) noexcept {
+  switch (e) {
+    case scram_derive_error::password_fails_saslprep: return "password-fails-saslprep";
+    case scram_derive_error::empty_salt: return "empty-salt";
+    case scram_derive_error::zero_iterations: return "zero-iterations";
+  }
+  return "unknown";
+}
+
 /// The server-side keys for `password` (SASLprep'd here as a query string),
 /// `salt` (raw octets) and `iterations`, so that no plaintext need be stored.
-/// Fails when the password cannot be prepared.
+/// A server-side helper (registration, password change, stored-key
+/// migration); it fails only on inputs no exchange could use.
 template <class Hash>
-result<scram_credentials, client_error> scram_derive_credentials(std::string_view password, std::string_view salt,
-                                                                 std::uint32_t iterations) {
-  auto p = jid::saslprep(password, jid::prep_mode::query);
-  if (!p) return unexpected{client_error::invalid_credentials};
+result<scram_credentials, scram_derive_error> scram_derive_credentials(std::string_view password,
+                                                                       std::string_view salt,
+                                                                       std::uint32_t iterations) {
+  if (salt.empty()) return unexpected{scram_derive_error::empty_salt};
+  if (iterations == 0) return unexpected{scram_derive_error::zero_iterations};
+  auto p = detail::saslprep_nonempty(password);
+  if (!p) return unexpected{scram_derive_error::password_fails_saslprep};
   const auto salted = crypto::pbkdf2<Hash>(*p, salt, iterations);
   const auto client_key = crypto::hmac<Hash>::mac(detail::as_sv(salted), "Client Key");
   const auto stored_key = Hash::hash(std::span<const std::byte>(client_key));
@@ -390,12 +434,18 @@ class scram_client final : public client_mechanism {
   std::string_view name() const noexcept override { return scram_traits<Hash>::name; }
 
   result<std::optional<std::string>, client_error> initial_response() override {
-    if (state_ != state::start) return fail<std::optional<std::string>>(client_error::unexpected_message);
-    auto user = jid::saslprep(o_.username, jid::prep_mode::query);
-    auto pass = jid::saslprep(o_.password, jid::prep_mode::query);
-    if (!user || !pass || (o_.gs2_flag != 'n' && o_.gs2_flag != 'y') || !detail::is_utf8(o_.authzid) ||
-        o_.authzid.find('\0') != std::string::npos)
-      return fail<std::optional<std::string>>(client_error::invalid_credentials);
+    using R = std::optional<std::string>;
+    if (state_ != state::start)
+      return fail<R>({client_error::unexpected_message,
+                      state_ == state::failed ? "the exchange already failed" : "initial response asked for twice"});
+    auto user = detail::saslprep_nonempty(o_.username);
+    if (!user) return fail<R>({client_error::invalid_credentials, "username fails SASLprep", user.error().detail});
+    auto pass = detail::saslprep_nonempty(o_.password);
+    if (!pass) return fail<R>({client_error::invalid_credentials, "password fails SASLprep", pass.error().detail});
+    if (o_.gs2_flag != 'n' && o_.gs2_flag != 'y')
+      return fail<R>({client_error::invalid_credentials, "gs2_flag is neither 'n' nor 'y'"});
+    if (auto bad = detail::authzid_fault(o_.authzid); !bad.empty())
+      return fail<R>({client_error::invalid_credentials, bad});
     password_ = std::move(*pass);
     gs2_header_ = std::string(1, o_.gs2_flag) + ",";
     if (detail::should_send_authzid(o_.authzid, o_.username, o_.domain))
@@ -414,7 +464,7 @@ class scram_client final : public client_mechanism {
         if (auto r = verify(challenge); !r) return unexpected{r.error()};
         return std::string{};  // draft-style: the verifier came as a challenge
       }
-      default: return fail<std::string>(client_error::unexpected_message);
+      default: return fail<std::string>({client_error::unexpected_message, out_of_turn()});
     }
   }
 
@@ -424,10 +474,11 @@ class scram_client final : public client_mechanism {
       state_ = state::done;
       return {};
     }
-    const auto e = state_ == state::expect_server_final ? client_error::server_not_authenticated
-                                                        : client_error::unexpected_message;
-    state_ = state::failed;
-    return unexpected{e};
+    if (state_ == state::expect_server_final)
+      return fail<void>({client_error::server_not_authenticated, "success without the server signature (v=)"});
+    if (state_ == state::verified)
+      return fail<void>({client_error::unexpected_message, "additional data with success after v= was verified"});
+    return fail<void>({client_error::unexpected_message, out_of_turn()});
   }
 
  private:
@@ -439,14 +490,34 @@ class scram_client final : public client_mechanism {
     return unexpected{e};
   }
 
+  // Why a server message is not expected now (static text for client_error::reason).
+  std::string_view out_of_turn() const noexcept {
+    switch (state_) {
+      case state::start: return "a server message before the initial response";
+      case state::expect_server_first: return "success before the server-first-message";
+      case state::expect_server_final:  // handled by respond() and finish()
+      case state::verified:
+      case state::done: return "a message after the server signature was verified";
+      case state::failed: break;
+    }
+    return "the exchange already failed";
+  }
+
   result<std::string, client_error> client_final(std::string_view msg) {
     auto s = parse_scram_server_first(msg);
-    if (!s) return fail<std::string>(client_error::malformed_challenge);
+    if (!s)
+      return fail<std::string>(
+          {client_error::malformed_challenge, "server-first-message does not parse", to_string(s.error())});
     // The server's nonce must extend ours (RFC 5802 §5.1).
-    if (s->nonce.size() <= cnonce_.size() || !s->nonce.starts_with(cnonce_))
-      return fail<std::string>(client_error::malformed_challenge);
-    if (s->iterations < o_.min_iterations || s->iterations > o_.max_iterations)
-      return fail<std::string>(client_error::unsupported_challenge);
+    if (!s->nonce.starts_with(cnonce_))
+      return fail<std::string>(
+          {client_error::malformed_challenge, "server-first nonce does not start with our client nonce"});
+    if (s->nonce.size() == cnonce_.size())
+      return fail<std::string>({client_error::malformed_challenge, "server-first nonce adds nothing to ours"});
+    if (s->iterations < o_.min_iterations)
+      return fail<std::string>({client_error::unsupported_challenge, "iteration count below min_iterations"});
+    if (s->iterations > o_.max_iterations)
+      return fail<std::string>({client_error::unsupported_challenge, "iteration count above max_iterations"});
     const auto salted = crypto::pbkdf2<Hash>(password_, s->salt, s->iterations);
     const std::string without_proof = "c=" + crypto::base64_encode(gs2_header_) + ",r=" + s->nonce;
     const std::string auth_message = bare_ + "," + std::string(msg) + "," + without_proof;
@@ -463,18 +534,14 @@ class scram_client final : public client_mechanism {
 
   result<void, client_error> verify(std::string_view msg) {
     auto f = parse_scram_server_final(msg);
-    if (!f) {
-      state_ = state::failed;
-      return unexpected{client_error::malformed_challenge};
-    }
-    if (f->error) {
-      state_ = state::failed;
-      return unexpected{client_error::server_error};
-    }
-    if (!crypto::constant_time_equal(f->verifier, server_signature_)) {
-      state_ = state::failed;
-      return unexpected{client_error::server_not_authenticated};
-    }
+    if (!f)
+      return fail<void>(
+          {client_error::malformed_challenge, "server-final-message does not parse", to_string(f.error())});
+    if (f->error)
+      return fail<void>({client_error::server_error, "server-final-message reports an error (e=)",
+                         detail::scram_server_error_name(*f->error)});
+    if (!crypto::constant_time_equal(f->verifier, server_signature_))
+      return fail<void>({client_error::server_not_authenticated, "server signature (v=) does not match"});
     state_ = state::verified;
     return {};
   }
@@ -563,26 +630,39 @@ class scram_server final : public server_mechanism {
  private:
   enum class state : std::uint8_t { start, expect_client_first, expect_client_final, expect_empty_response, done, failed };
 
-  server_step fail(sasl_condition c, std::string_view why) {
+  server_step fail(sasl_condition c, std::string_view why, std::string_view lower = {}) {
     state_ = state::failed;
-    return server_step::failure(c, why);
+    return server_step::failure(c, why, lower);
+  }
+
+  // The condition for a client message that did not parse:
+  //  - a malformed authzid alone: <invalid-authzid/> (draft §6.4 "incorrectly
+  //    formatted"; RFC 6120 §6.5.6), as in every mechanism;
+  //  - "m=": well-formed (RFC 5802 §7 reserved-mext) but an extension we must
+  //    refuse (RFC 5802 §5.1): <not-authorized/>, the draft's catch-all;
+  //  - any other break of RFC 5802 §7's grammar, bad base64 inside c= or p=
+  //    included (that is the mechanism's syntax, not the XMPP element's
+  //    encoding, which is <incorrect-encoding/>), or over the size cap:
+  //    <malformed-request/> (RFC 6120 §6.5.8).
+  static sasl_condition parse_failure_condition(scram_error e) noexcept {
+    switch (e) {
+      case scram_error::invalid_authzid: return sasl_condition::invalid_authzid;
+      case scram_error::mandatory_extension: return sasl_condition::not_authorized;
+      default: return sasl_condition::malformed_request;
+    }
   }
 
   server_step server_first(std::string_view msg) {
     if (!ctx_.random || !ctx_.credentials) return fail(sasl_condition::temporary_auth_failure, "server not configured");
     auto m = parse_scram_client_first(msg);
-    if (!m) {
-      // A malformed authzid is <invalid-authzid/> (draft §6.4: "incorrectly
-      // formatted"; RFC 6120 §6.5.6), as in every mechanism; anything else is
-      // not-authorized.
-      if (m.error() == scram_error::invalid_authzid) return fail(sasl_condition::invalid_authzid, "malformed authzid");
-      return fail(sasl_condition::not_authorized, "malformed client-first-message");
-    }
+    if (!m) return fail(parse_failure_condition(m.error()), "malformed client-first-message", to_string(m.error()));
     if (m->cbind_flag == 'p') return fail(sasl_condition::not_authorized, "channel binding not supported");
     if (m->cbind_flag == 'y' && o_.plus_advertised)
       return fail(sasl_condition::not_authorized, "gs2 'y' although -PLUS was offered (downgrade)");
-    auto user = jid::saslprep(m->username, jid::prep_mode::query);
-    if (!user) return fail(sasl_condition::not_authorized, "username fails SASLprep");
+    // SASLprep refusals: see detail::saslprep_condition (not-authorized for
+    // what cannot be a name, malformed-request for the input's form).
+    auto user = detail::saslprep_nonempty(m->username);
+    if (!user) return fail(user.error().condition, "username fails SASLprep", user.error().detail);
     username_ = std::move(*user);
     authzid_req_ = std::move(m->authzid);
     gs2_header_.assign(m->gs2_header);
@@ -623,7 +703,7 @@ class scram_server final : public server_mechanism {
 
   server_step server_final(std::string_view msg) {
     auto m = parse_scram_client_final(msg);
-    if (!m) return fail(sasl_condition::not_authorized, "malformed client-final-message");
+    if (!m) return fail(parse_failure_condition(m.error()), "malformed client-final-message", to_string(m.error()));
     // c= must repeat the gs2 header exactly (no channel binding data, RFC 5802 §5.1).
     if (m->channel_binding != gs2_header_) return fail(sasl_condition::not_authorized, "channel binding mismatch");
     if (!crypto::constant_time_equal(m->nonce, nonce_)) return fail(sasl_condition::not_authorized, "wrong nonce");

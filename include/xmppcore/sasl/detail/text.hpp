@@ -123,6 +123,15 @@ inline constexpr std::string_view nonce_alphabet_base64 =
 inline constexpr std::string_view nonce_alphabet_printable =
     "!\"#$%&'()*+-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 
+/// Why our own authzid cannot be sent, or empty when it can: every mechanism
+/// takes an authzid as UTF-8 without NUL (our servers answer anything else
+/// with <invalid-authzid/>). Static text, for client_error::reason.
+inline std::string_view authzid_fault(std::string_view authzid) noexcept {
+  if (!is_utf8(authzid)) return "authzid is not UTF-8";
+  if (authzid.find('\0') != std::string_view::npos) return "authzid contains NUL";
+  return {};
+}
+
 /// Draft §6.1 rule 7: send an authzid only when it differs from the default
 /// identity derived from the authentication identity (authcid, or authcid@domain
 /// for a client's bare JID).
