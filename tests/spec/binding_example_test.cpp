@@ -92,9 +92,11 @@ struct server_fixture {
   xs_test::accounts store;
   xs_test::resources res;
   std::optional<session::c2s_server> server;
+  std::function<void(session::c2s_server_config&)> configure;  // a test's own options
   void start(bool pretty, feed_plan plan = {}) {
     store.passwords["somenode"] = "secret";
     auto cfg = xs_test::server_config(rng, &store, &res);
+    if (configure) configure(cfg);
     cfg.lang.clear();
     cfg.tls = session::tls_offer::not_offered;
     cfg.plain_without_tls = true;
@@ -201,6 +203,32 @@ TEST_CASE("draft §7, server role: the three errors of the example") {
       feed(*f, wire(bind_1, pretty));
       CHECK(f.server->state() == session::c2s_server_state::established);
     }
+  }
+}
+
+TEST_CASE("draft §7, server role: the server overrides the client's resource with one it makes, with no error") {
+  // draft §7: "MAY override it ...; in this case, the server SHOULD NOT return
+  // a stanza error ... but instead SHOULD communicate the generated resource
+  // identifier to the client in the IQ result as shown above": both when it
+  // always does (always_generate_resource) and when the resource is in use
+  // (resource_conflict::generate).
+  allowances a;
+  a.open_text[std::string(jid_el)] = [](std::string_view v) {
+    return generated_jid_form(v) && v != "somenode@example.com/someresource";
+  };
+  for (bool in_use : {false, true}) {
+    CAPTURE(in_use);
+    server_fixture f;
+    if (in_use) {
+      f.res.taken.insert("somenode@example.com/someresource");
+      f.configure = [](session::c2s_server_config& c) { c.on_conflict = session::resource_conflict::generate; };
+    } else {
+      f.configure = [](session::c2s_server_config& c) { c.always_generate_resource = true; };
+    }
+    f.start(false);
+    auto r = feed(*f, bind_2);
+    CHECK(mismatch_items(bind_result, r.out, a) == "");
+    CHECK(f.server->state() == session::c2s_server_state::established);
   }
 }
 

@@ -132,6 +132,8 @@ TEST_CASE("harness: compact() drops white space between elements only; writes_wh
   CHECK(writes_whitespace(draft::sasl_features));
   CHECK_FALSE(writes_whitespace(compact(draft::sasl_features)));
   CHECK(writes_whitespace("<a/> <b/>"));
+  CHECK(writes_whitespace("<a/>\n"));
+  CHECK(writes_whitespace("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'> "));
   CHECK_FALSE(writes_whitespace("<a> x </a><b/>"));
 }
 

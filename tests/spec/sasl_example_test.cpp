@@ -168,6 +168,9 @@ struct server_fixture {
     cfg.lang.clear();  // the draft's headers carry no xml:lang
     cfg.mechanisms = {sasl::mechanism_id::digest_md5, sasl::mechanism_id::plain};
     cfg.digest_md5.realms = {"somerealm"};  // the example's realm
+    // The draft's form: rspauth in a second challenge, answered by an empty
+    // <response/> (steps 7-8); RFC 6120 §6.5 lets it ride in <success/> instead.
+    cfg.digest_md5.rspauth_in_success = false;
     if (p == prelude::fresh) {
       cfg.tls = session::tls_offer::not_offered;
       cfg.plain_without_tls = true;  // the example offers PLAIN with no TLS in sight

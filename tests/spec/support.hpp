@@ -218,6 +218,7 @@ inline stream_reading read_stream(std::string_view bytes) {
   // A stream is one document that never ends here: not the final call, so
   // expat reports everything complete and keeps a partial token for later.
   if (ok) ok = XML_Parse(p, bytes.data(), static_cast<int>(bytes.size()), XML_FALSE) == XML_STATUS_OK;
+  if (b.depth == 1) b.flush_depth1_text();  // white space after the last top-level element counts too
   r.ok = ok;
   if (!ok) r.error = XML_ErrorString(XML_GetErrorCode(p));
   r.incomplete = !b.open.empty();
@@ -557,15 +558,24 @@ struct step_result {
   bool has(std::string_view ev) const { return std::find(events.begin(), events.end(), ev) != events.end(); }
 };
 
-/// Drains a machine's events and output into `r`.
+/// Drains a machine's events and output into `r`. Whatever our machine
+/// writes must be well-formed for expat in its place in the stream and hold
+/// no character data between top-level elements (draft §5.1 rule 5, §6.1
+/// rule 4 forbid it during negotiation; we never send any).
 template <class M>
 void drain(M& m, step_result& r) {
   while (auto ev = m.next_event()) {
     r.events.push_back(xs_test::describe(*ev));
     if (ev->element) r.elements.push_back(xml::to_xml(*ev->element));
   }
-  r.out.append(m.pending_output());
-  m.mark_sent(m.pending_output().size());
+  const std::string_view out = m.pending_output();
+  if (!out.empty()) {
+    const auto seen = read_stream(out);
+    CHECK_MESSAGE(seen.ok, "expat: ", seen.error, " in ", out);
+    CHECK_MESSAGE(seen.whitespace_depth1 == 0, "text between top-level elements in ", out);
+  }
+  r.out.append(out);
+  m.mark_sent(out.size());
 }
 
 /// Feeds `bytes` to `m` by the plan until all are consumed or the machine
