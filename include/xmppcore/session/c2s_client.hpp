@@ -341,7 +341,7 @@ class c2s_client final : public detail::stream_machine {
     if (e.is(ns::xmpp_tls, "failure")) {  // draft §5.2 step 5: the server closes
       if (!local_closed_) write("</stream:stream>");
       local_closed_ = true;
-      end(end_reason::tls_failed, std::nullopt, "the server refused STARTTLS", parser_.offset());
+      end(end_reason::tls_failed, std::nullopt, "the server refused STARTTLS", here());
       return;
     }
     fail_here(stream_condition::unsupported_stanza_type, "expected <proceed/> or <failure/>");

@@ -352,25 +352,25 @@ class c2s_server final : public detail::stream_machine {
   /// Answers a credentials_requested event for a password or a DIGEST-MD5 secret
   /// (nullopt: no such user; a condition: the store failed).
   bool answer_credentials(sasl::lookup_result<std::string> v) {
-    if (state_ != c2s_server_state::awaiting_embedder || !store_.answer(std::move(v))) return false;
+    if (ended() || state_ != c2s_server_state::awaiting_embedder || !store_.answer(std::move(v))) return false;
     resume_sasl();
     return true;
   }
   /// Answers a credentials_requested event for SCRAM stored keys.
   bool answer_credentials(sasl::lookup_result<sasl::scram_credentials> v) {
-    if (state_ != c2s_server_state::awaiting_embedder || !store_.answer(std::move(v))) return false;
+    if (ended() || state_ != c2s_server_state::awaiting_embedder || !store_.answer(std::move(v))) return false;
     resume_sasl();
     return true;
   }
   /// Answers an authorization_requested event.
   bool answer_authorization(bool allowed) {
-    if (state_ != c2s_server_state::awaiting_embedder || !store_.answer_authorization(allowed)) return false;
+    if (ended() || state_ != c2s_server_state::awaiting_embedder || !store_.answer_authorization(allowed)) return false;
     resume_sasl();
     return true;
   }
   /// Answers a resource_requested event.
   bool answer_resource(bind_verdict v) {
-    if (state_ != c2s_server_state::awaiting_embedder || !pending_bind_) return false;
+    if (ended() || state_ != c2s_server_state::awaiting_embedder || !pending_bind_) return false;
     stop_ = stop::none;
     state_ = c2s_server_state::expecting_bind;
     decide_bind(v);
@@ -552,7 +552,7 @@ class c2s_server final : public detail::stream_machine {
         write(negotiation::tls_failure());
         write("</stream:stream>");
         local_closed_ = true;
-        end(end_reason::tls_failed, std::nullopt, "STARTTLS is not available", parser_.offset());
+        end(end_reason::tls_failed, std::nullopt, "STARTTLS is not available", here());
         return;
       }
       write(negotiation::tls_proceed());

@@ -200,7 +200,7 @@ class s2s_initiator final : public detail::stream_machine {
           return;
         }
         if (e.is(ns::xmpp_tls, "failure")) {
-          end(end_reason::tls_failed, std::nullopt, "the peer refused STARTTLS", parser_.offset());
+          end(end_reason::tls_failed, std::nullopt, "the peer refused STARTTLS", here());
           return;
         }
         return fail_here(stream_condition::unsupported_stanza_type, "expected <proceed/> or <failure/>");

@@ -242,7 +242,7 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
       write(negotiation::tls_failure());
       write("</stream:stream>");
       local_closed_ = true;
-      end(end_reason::tls_failed, std::nullopt, "STARTTLS is not available", parser_.offset());
+      end(end_reason::tls_failed, std::nullopt, "STARTTLS is not available", here());
       return;
     }
     write(negotiation::tls_proceed());

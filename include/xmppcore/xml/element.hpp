@@ -181,6 +181,7 @@ class byte_buffer {
 /// Where one top-level element starts in each store.
 struct element_base {
   std::uint32_t node = 0, attr = 0, decl = 0, buf = 0, src = 0, src_len = 0;
+  std::uint64_t end = 0;  // elements mode: stream offset just past the element's closing '>'
 };
 
 /// The stores the parser fills and the views read.

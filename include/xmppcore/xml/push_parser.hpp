@@ -181,6 +181,10 @@ class event {
   qname name() const noexcept { return element().qualified_name(); }
   /// text: the decoded character data of this piece.
   std::string_view text() const noexcept { return text_; }
+  /// element_received: the offset (bytes since the parser was made) just past
+  /// the element's closing '>', the same for every split of the input; 0 for
+  /// other events.
+  std::uint64_t end_offset() const noexcept { return b_ ? b_->end : 0; }
 
  private:
   friend class push_parser;
@@ -302,6 +306,9 @@ class push_parser {
   /// Bytes consumed since the current stream began (the last restart(), or
   /// construction).
   std::uint64_t stream_offset() const noexcept { return offset() - stream_start_; }
+  /// The offset just past the '>' of the current stream header, once
+  /// stream_opened was reported (the same for every split of the input).
+  std::uint64_t header_end_offset() const noexcept { return header_end_; }
 
   /// Heap bytes the parser's buffers hold (their capacity), for monitoring.
   std::size_t memory_footprint() const noexcept {
@@ -560,6 +567,7 @@ class push_parser {
   parse_error err_;
   std::uint64_t processed_ = 0;  // offset (since construction) of the next byte the machine will see
   std::uint64_t stream_start_ = 0;  // offset where the current stream began
+  std::uint64_t header_end_ = 0;    // offset just past the current stream header's closing bracket
   std::uint64_t run_base_off_ = 0;
   const char* run_begin_ = nullptr;
   std::uint64_t elem_start_off_ = 0;

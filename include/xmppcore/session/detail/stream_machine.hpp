@@ -198,20 +198,25 @@ class stream_machine {
         case xml::event_kind::stream_opened: {
           auto h = stream::read_header(*parser_.header());
           if (!h) {
-            fail(h.error().condition, h.error().reason, parser_.offset());
+            fail(h.error().condition, h.error().reason, parser_.header_end_offset());
             return;
           }
           peer_header_ = std::move(*h);
+          at_ = parser_.header_end_offset();
           on_header(*peer_header_);
+          at_.reset();
           break;
         }
         case xml::event_kind::element_received: {
           const xml::element e = ev->element();
+          at_ = ev->end_offset();
           if (e.is(ns::streams, "error")) {
             on_peer_error(e);
+            at_.reset();
             return;
           }
           on_element(e);
+          at_.reset();
           break;
         }
         case xml::event_kind::stream_closed: on_peer_close(); return;
@@ -232,13 +237,16 @@ class stream_machine {
     if (!local_closed_) out_ += "</stream:stream>";
     end(end_reason::stream_error_sent, c, why, at);
   }
-  void fail_here(stream_condition c, std::string_view why) { fail(c, why, parser_.offset()); }
+  /// A violation found in the element (or header) being handled: its offset
+  /// is where that element ends, the same for every split of the input.
+  void fail_here(stream_condition c, std::string_view why) { fail(c, why, here()); }
+  std::uint64_t here() const noexcept { return at_ ? *at_ : parser_.offset(); }
 
   /// We give up without blaming the peer: </stream:stream> and closed.
   void give_up(end_reason r, std::string_view why) {
     if (ended()) return;
     if (header_sent_ && !local_closed_) out_ += "</stream:stream>";
-    end(r, std::nullopt, why, parser_.offset());
+    end(r, std::nullopt, why, here());
   }
 
   void end(end_reason r, std::optional<stream_condition> c, std::string_view why, std::uint64_t at) {
@@ -255,7 +263,7 @@ class stream_machine {
     if (!local_closed_ && header_sent_) out_ += "</stream:stream>";
     local_closed_ = true;
     end(ours_first ? end_reason::local_close : end_reason::peer_closed, std::nullopt,
-        ours_first ? "closed by us" : "closed by the peer", parser_.offset());
+        ours_first ? "closed by us" : "closed by the peer", here());
   }
 
   /// The peer's <stream:error/> (draft §4.7.1): report it, answer with
@@ -274,7 +282,7 @@ class stream_machine {
     end(end_reason::stream_error_received, peer_error_->condition,
         peer_error_->text.empty() ? std::string_view(to_string(peer_error_->condition))
                                   : std::string_view(peer_error_->text),
-        parser_.offset());
+        here());
   }
 
   void write(std::string_view s) { out_ += s; }
@@ -293,6 +301,7 @@ class stream_machine {
   std::optional<stream::header> peer_header_;
   std::optional<stream::stream_error> peer_error_;
   std::string stream_id_;
+  std::optional<std::uint64_t> at_;  // end offset of the element being handled
 };
 
 }  // namespace xmppcore::session::detail

@@ -54,7 +54,7 @@ inline void push_parser::begin_top_level(const char* lt) {
   if (opt_.mode == parse_mode::elements)
     cur_ = {static_cast<std::uint32_t>(st_.nodes.size()), static_cast<std::uint32_t>(st_.attrs.size()),
           static_cast<std::uint32_t>(st_.decls.size()), static_cast<std::uint32_t>(st_.buf.size()),
-          static_cast<std::uint32_t>(st_.src.size()), 0};
+          static_cast<std::uint32_t>(st_.src.size()), 0, 0};
   elem_start_off_ = off(lt);
   reclamp_ = true;
   elements_in_top_ = 0;
@@ -1552,6 +1552,7 @@ inline bool push_parser::finish_root(const char* p) {
   queued e;
   e.kind = event_kind::stream_opened;
   q_.push_back(e);
+  header_end_ = off(p);
   state_ = st::between;
   reclamp_ = true;
   if (pending_lim_) {
@@ -1621,6 +1622,7 @@ inline bool push_parser::end_element(const char* p) {
       src_active_ = false;
     }
     b.src_len = keep_src_ ? static_cast<std::uint32_t>(st_.src.size() - cur_.src) : 0;
+    b.end = off(p) + 1;  // p is at the closing '>'
     bases_.push_back(b);
     queued e;
     e.kind = event_kind::element_received;
@@ -1631,7 +1633,7 @@ inline bool push_parser::end_element(const char* p) {
     // The next element starts after everything recorded so far.
     cur_ = {static_cast<std::uint32_t>(st_.nodes.size()), static_cast<std::uint32_t>(st_.attrs.size()),
             static_cast<std::uint32_t>(st_.decls.size()), static_cast<std::uint32_t>(st_.buf.size()),
-            static_cast<std::uint32_t>(st_.src.size()), 0};
+            static_cast<std::uint32_t>(st_.src.size()), 0, 0};
     ++gen_;
   }
   src_active_ = false;
