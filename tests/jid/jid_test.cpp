@@ -331,7 +331,7 @@ TEST_CASE("jid: fast paths equal the ICU-only path on 60,000 random ASCII JIDs")
   CHECK(ok > 10000);
 }
 
-TEST_CASE("bare_jid and full_jid carry their guarantee in the type (STYLE.md §6)") {
+TEST_CASE("bare_jid and full_jid carry their guarantee in the type") {
   preparer p;
   auto b = bare_jid::parse("Juliet@Example.com", p);
   REQUIRE(b);

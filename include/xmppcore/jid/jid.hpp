@@ -239,7 +239,7 @@ class jid {
 };
 
 /// A JID known to have no resource (`node@domain` or `domain`; draft §3.3 "bare JID"), e.g. an
-/// account or roster key. The guarantee is in the type (STYLE.md §6).
+/// account or roster key. The guarantee is in the type.
 class bare_jid {
  public:
   /// The bare part of any JID (drops a resource if there is one).

@@ -1,5 +1,5 @@
 // xmppcore — DIGEST-MD5 (RFC 2831), the draft's mandatory mechanism (§6, §14.7),
-// client and server, with qop="auth" only (no security layer, DESIGN.md).
+// client and server, with qop="auth" only (no security layer: TLS provides one; README, "Architecture").
 //
 //   server                                     client
 //   challenge: realm, nonce, qop="auth",  ──▶  parse strictly, pick realm,
@@ -408,7 +408,7 @@ class digest_md5_server final : public server_mechanism {
     const std::string authzid = r->authzid.value_or(std::string{});
     const std::string expected = digest_md5_response_value(secret, nonce_, r->cnonce, r->nc, r->qop,
                                                            r->digest_uri, authzid, false);
-    bool ok = crypto::constant_time_equal(expected, r->response);  // STYLE.md §4: no timing oracle
+    bool ok = crypto::constant_time_equal(expected, r->response);  // constant time: no timing oracle
     if (!ok && !alt_secret.empty() && alt_secret != secret) {
       ok = crypto::constant_time_equal(
           digest_md5_response_value(alt_secret, nonce_, r->cnonce, r->nc, r->qop, r->digest_uri, authzid, false),

@@ -1,6 +1,6 @@
 // xmppcore — the one interface every SASL mechanism implements, for both roles,
 // and the small interfaces through which the embedder supplies credentials,
-// authorization decisions and randomness (STYLE.md §4).
+// authorization decisions and randomness (README, "Architecture").
 //
 // Theory of operation (draft §6.2, RFC 4422 §3):
 //
@@ -95,7 +95,8 @@ inline result<mechanism_id, sasl_condition> parse_mechanism_name(std::string_vie
 }
 
 /// Default cap on one decoded SASL message (challenge, response, initial
-/// response). Larger inputs are refused before any parsing (DESIGN.md limits).
+/// response). Larger inputs are refused before any parsing: every quantity a peer
+/// controls has a limit checked before memory is set aside.
 inline constexpr std::size_t default_max_message = 4096;
 
 /// What a server mechanism wants sent next.
