@@ -295,6 +295,61 @@ TEST_CASE("draft §6.5 steps 4-9, server role, with GNU SASL computing the clien
   gsasl_finish(c);
 }
 
+TEST_CASE("draft §6.5 steps 6-7, server role, with the credentials answered later (stored H(A1) secret)") {
+  // The embedder's store answers asynchronously, with the 16 octets
+  // H(username ":" realm ":" password) of RFC 2831 §2.1.2.1 (OpenSSL's MD5)
+  // where the server asks for them, or the password where it asks for that.
+  server_fixture f(prelude::fresh);
+  f.cfg.credentials = nullptr;
+  f.server.emplace(f.cfg);
+  const std::string nonce = server_steps_1_to_5(*f, {}, false);
+  const std::string response = sasl_element("response", step6_for(nonce));
+  std::string_view in = response;
+  std::string out;
+  int asked = 0;
+  for (int guard = 0; guard < 4 && !in.empty(); ++guard) {
+    auto r = f.server->receive(in);
+    in.remove_prefix(r.consumed);
+    std::optional<session::credential_kind> kind;
+    while (auto ev = f.server->next_event()) {
+      if (ev->kind != session::event_kind::credentials_requested) continue;
+      CHECK(ev->username == "somenode");
+      CHECK(ev->realm == "somerealm");
+      kind = ev->credential;
+    }
+    if (!kind) continue;
+    ++asked;
+    const std::string answer = *kind == session::credential_kind::digest_md5_secret
+                                   ? md5_raw("somenode:somerealm:secret")
+                                   : std::string("secret");
+    REQUIRE(f.server->answer_credentials(sasl::lookup_result<std::string>(std::optional<std::string>(answer))));
+  }
+  CHECK(asked >= 1);
+  step_result r6;
+  drain(*f, r6);
+  const std::string rspauth =
+      "rspauth=" + rfc2831_value("somenode", "somerealm", "secret", nonce, cnonce, "xmpp/example.com", true);
+  CHECK(decoded_payload(r6.out, "challenge") == rspauth);
+}
+
+TEST_CASE("draft §6.5 steps 8 and 10 in one read, server role: <success/>, then the new stream's answer") {
+  // The client's new header (step 10) may arrive with its last SASL element:
+  // the server reads no byte of it under the old stream (draft §6.2 step 3).
+  for (auto plan : standard_plans()) {
+    CAPTURE(plan.chunk);
+    server_fixture g(prelude::fresh);
+    const std::string n = server_steps_1_to_5(*g, {}, false);
+    REQUIRE(feed(*g, sasl_element("response", step6_for(n))).out.starts_with("<challenge"));
+    auto r = feed(*g, std::string(step8) + std::string(draft::client_header), plan);
+    CHECK(r.status == session::receive_status::ok);
+    const auto at = r.out.find("<?xml");
+    REQUIRE(at != std::string::npos);
+    CHECK(mismatch_items(step9, r.out.substr(0, at)) == "");
+    CHECK(mismatch_items(std::string(draft::server_header) + std::string(step11_features), r.out.substr(at),
+                         server_stream_allowances()) == "");
+  }
+}
+
 TEST_CASE("draft §6.5 step 5 (alt), server role: the printed step-5 base64 gets <incorrect-encoding/> (ERRATA)") {
   const std::string bad = unfold(read_element(step5).text);
   for (bool in_auth : {true, false}) {

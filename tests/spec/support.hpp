@@ -569,10 +569,15 @@ void drain(M& m, step_result& r) {
     if (ev->element) r.elements.push_back(xml::to_xml(*ev->element));
   }
   const std::string_view out = m.pending_output();
-  if (!out.empty()) {
-    const auto seen = read_stream(out);
-    CHECK_MESSAGE(seen.ok, "expat: ", seen.error, " in ", out);
-    CHECK_MESSAGE(seen.whitespace_depth1 == 0, "text between top-level elements in ", out);
+  // Each restarted stream is a new document (draft §5.2 step 7, §6.2 step 3),
+  // and ours start with an XML declaration: read each on its own.
+  for (std::size_t from = 0; from < out.size();) {
+    const std::size_t next = std::min(out.find("<?xml", from + 1), out.size());
+    const std::string_view piece = out.substr(from, next - from);
+    const auto seen = read_stream(piece);
+    CHECK_MESSAGE(seen.ok, "expat: ", seen.error, " in ", piece);
+    CHECK_MESSAGE(seen.whitespace_depth1 == 0, "text between top-level elements in ", piece);
+    from = next;
   }
   r.out.append(out);
   m.mark_sent(out.size());
