@@ -75,6 +75,14 @@
 //    (end reason, condition, offset), the same event kinds in the same order
 //    and the same output bytes.
 //
+// Seeds (fuzz/corpus/session_receiver, session_initiator; SHA-1 names, merged
+// with libFuzzer -merge=1): for each milestone and option set, the real
+// peer's bytes from that point of a recorded pair run to the close (some
+// split at every byte or every 7 bytes), the draft's §5.3 and §6.5 examples
+// as printed, examples/captures, the STARTTLS injection, error paths (SASL
+// failures and retries, wrong host, version 0, stream errors, refused bind),
+// and reproducers of the findings these properties made.
+//
 // The driver below (namespace xc_session_fuzz) is shared with
 // fuzz/session_initiator.cpp, which includes this file with
 // XC_SESSION_FUZZ_DRIVER_ONLY defined.
