@@ -566,6 +566,33 @@ TEST_CASE("error offsets: offset counts from construction, stream_offset from th
   CHECK(q.error().stream_offset == c2s_header.size());
 }
 
+// Found in review: end_offset() was one past the byte after the '>' (end_element
+// gets the position after the '>' already, and added one).
+TEST_CASE("end offsets: just past the '>' of the header and of each element, for every split") {
+  const std::string body = "<message to='a'><body>x</body></message>\n<presence/> <iq id='1' type='get'>"
+                           "<query xmlns='jabber:iq:roster'/></iq>";
+  const std::string in = c2s_header + body;
+  // Independent truth: where each top-level element's last '>' is in the input.
+  std::vector<std::uint64_t> want;
+  for (const char* close : {"</message>", "<presence/>", "</iq>"})
+    want.push_back(in.find(close) + std::strlen(close));
+  for (std::size_t cut = 0; cut <= in.size(); ++cut) {
+    CAPTURE(cut);
+    push_parser p;
+    std::vector<std::uint64_t> got;
+    std::uint64_t header_end = 0;
+    for (std::string_view part : {std::string_view(in).substr(0, cut), std::string_view(in).substr(cut)}) {
+      REQUIRE(p.receive(part).status == parse_status::ok);
+      while (auto ev = p.next_event()) {
+        if (ev->kind() == event_kind::stream_opened) header_end = p.header_end_offset();
+        if (ev->kind() == event_kind::element_received) got.push_back(ev->end_offset());
+      }
+    }
+    CHECK(header_end == c2s_header.size());
+    CHECK(got == want);
+  }
+}
+
 TEST_CASE("keep_source gives the exact bytes of each element") {
   parser_options o;
   o.keep_source = true;
