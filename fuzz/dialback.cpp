@@ -318,9 +318,10 @@ inline std::vector<xml_doc> read_output(std::string_view out) {
     check(docs.back().ok, "our output is well-formed XML stream data (expat, each stream completed)");
     check(docs.back().root_name == std::string(ns::streams) + " stream", "each of our streams is a <stream:stream>");
     // draft §5.1 rule 6: TLS begins right after the '>' of <proceed/>.
-    const auto p = doc.find("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    constexpr std::string_view proceed = "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+    const auto p = doc.find(proceed);
     if (p != std::string_view::npos)
-      check(p + 50 == doc.size(), "nothing follows <proceed/> on its stream (draft §5.1 rule 6)");
+      check(p + proceed.size() == doc.size(), "nothing follows <proceed/> on its stream (draft §5.1 rule 6)");
   }
   return docs;
 }
