@@ -676,7 +676,7 @@ namespace {
 // Feeds `in` in reads of `read` bytes as an embedder does: each read until it
 // is consumed, draining the events after every call (after parse_status::full
 // the rest of the read is fed again). Returns the last status.
-parse_status feed_reads(push_parser& p, std::string_view in, std::size_t read) {
+[[maybe_unused]] parse_status feed_reads(push_parser& p, std::string_view in, std::size_t read) {
   parse_status st = parse_status::ok;
   for (std::size_t i = 0; i < in.size() && st == parse_status::ok; i += read) {
     std::string_view piece = in.substr(i, read);
@@ -692,7 +692,7 @@ parse_status feed_reads(push_parser& p, std::string_view in, std::size_t read) {
 }
 
 // `unit` repeated to exactly `bytes` bytes (the last copy cut).
-std::string repeated(std::string_view unit, std::size_t bytes) {
+[[maybe_unused]] std::string repeated(std::string_view unit, std::size_t bytes) {
   std::string s;
   s.reserve(bytes + unit.size());
   while (s.size() < bytes) s += unit;
