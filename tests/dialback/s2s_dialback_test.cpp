@@ -408,3 +408,97 @@ TEST_CASE("s2s over TLS with SASL EXTERNAL: no dialback needed (§8.1)") {
   CHECK(l.a_out.find("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>") !=
         std::string::npos);
 }
+
+// Regressions of the bugs fuzz/dialback and fuzz/s2s_initiator found (their
+// reproducers are in the seed corpora now).
+TEST_CASE("dialback events keep their strings while the embedder answers between them") {
+  test_random rng(23);
+  session::s2s_receiver_config c = plain_receiver(rng);
+  c.hosts = {"example.net", "chat.example.net"};
+  session::s2s_receiver r(c);
+  // Three requests in one read; the embedder answers each as it drains it. An
+  // answer erases its request: the events still queued must not move with it.
+  r.receive(std::string(o_hdr) + "<db:result from='example.com' to='example.net'>key-one</db:result>"
+                                 "<db:result from='example.com' to='chat.example.net'>key-two</db:result>"
+                                 "<db:result from='conference.example.com' to='example.net'>key-three</db:result>");
+  std::vector<std::string> seen, results;
+  while (auto ev = r.next_event()) {
+    if (ev->kind == session::event_kind::dialback_requested) {
+      seen.push_back(std::string(ev->originating) + ">" + std::string(ev->receiving) + " " + std::string(ev->key));
+      CHECK(ev->id == r.stream_id());
+      CHECK(r.answer_dialback(ev->originating, ev->receiving, true));
+    }
+    if (ev->kind == session::event_kind::dialback_result)
+      results.push_back(std::string(ev->originating) + ">" + std::string(ev->receiving));
+  }
+  CHECK(seen == std::vector<std::string>{"example.com>example.net key-one", "example.com>chat.example.net key-two",
+                                         "conference.example.com>example.net key-three"});
+  CHECK(results == std::vector<std::string>{"example.com>example.net", "example.com>chat.example.net",
+                                            "conference.example.com>example.net"});
+  CHECK(r.is_validated("conference.example.com", "example.net"));
+}
+
+TEST_CASE("dialback and STARTTLS: a request from before TLS is void after <starttls/> (draft §5.1 rules 6, 9)") {
+  test_random rng(24);
+  session::s2s_receiver r(plain_receiver(rng));
+  const std::string hdr10 = std::string(o_hdr.substr(0, o_hdr.size() - 1)) + " version='1.0'>";
+  auto res = r.receive(hdr10 + "<db:result from='example.com' to='example.net'>k</db:result>"
+                               "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  CHECK(res.status == session::receive_status::switch_transport);
+  bool requested = false, switched = false;
+  while (auto ev = r.next_event()) {
+    if (ev->kind == session::event_kind::dialback_requested) {
+      requested = true;
+      // Answering at once: the machine has read <starttls/> already, so the
+      // answer is refused rather than written after <proceed/>.
+      CHECK_FALSE(r.answer_dialback(ev->originating, ev->receiving, true));
+    }
+    switched |= ev->kind == session::event_kind::switch_to_tls;
+  }
+  CHECK(requested);
+  CHECK(switched);
+  const std::string out(r.pending_output());
+  const std::string proceed = "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+  REQUIRE(out.ends_with(proceed));  // nothing after it in plaintext
+  r.mark_sent(out.size());
+  CHECK(r.tls_established());
+  // After TLS the old request cannot be answered either (rule 9).
+  CHECK_FALSE(r.answer_dialback("example.com", "example.net", true));
+  CHECK_FALSE(r.wants_output());
+}
+
+TEST_CASE("dialback with TLS required: a <db:result/> before TLS is <policy-violation/> (RFC 6120 §5.3.1)") {
+  test_random rng(25);
+  session::s2s_receiver_config c = plain_receiver(rng);
+  c.tls = session::tls_offer::required;
+  session::s2s_receiver r(c);
+  std::vector<std::string> evs;
+  const std::string hdr10 = std::string(o_hdr.substr(0, o_hdr.size() - 1)) + " version='1.0'>";
+  auto out = feed_all(r, hdr10 + "<db:result from='example.com' to='example.net'>k</db:result>", &evs);
+  CHECK(out.find("<dialback xmlns='urn:xmpp:features:dialback'/>") == std::string::npos);  // not offered yet
+  CHECK(has_error(out, "policy-violation"));
+  CHECK_FALSE(contains(evs, "dialback-requested"));
+}
+
+TEST_CASE("dialback verify stream: two answers in one read give two intact verify_results") {
+  session::s2s_initiator_config c;
+  c.local_domain = "example.net";
+  c.remote_domain = "example.com";
+  c.dialback = false;
+  session::s2s_initiator v(c);
+  v.receive("<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
+            "xmlns:db='jabber:server:dialback' id='A1'>");
+  while (v.next_event()) {
+  }
+  REQUIRE(v.verify("example.com", "example.net", "first-stream-id-0001", "k1"));
+  REQUIRE(v.verify("chat.example.com", "example.net", "second-stream-id-0002", "k2"));
+  v.receive("<db:verify from='example.com' to='example.net' id='first-stream-id-0001' type='valid'/>"
+            "<db:verify from='chat.example.com' to='example.net' id='second-stream-id-0002' type='invalid'/>");
+  std::vector<std::string> got;
+  while (auto ev = v.next_event())
+    if (ev->kind == session::event_kind::verify_result)
+      got.push_back(std::string(ev->originating) + " " + std::string(ev->id) + (ev->valid ? " valid" : " invalid"));
+  CHECK(got == std::vector<std::string>{"example.com first-stream-id-0001 valid",
+                                        "chat.example.com second-stream-id-0002 invalid"});
+  CHECK_FALSE(v.ended());
+}

@@ -112,8 +112,12 @@ enum class credential_kind : std::uint8_t {
   scram_sha256,       ///< SCRAM-SHA-256 stored keys of `username`
 };
 
-/// One event. The string views and `element` stay valid until the next
-/// non-const call on the machine (they point into its buffers).
+/// One event. The string views and `element` point into the machine's
+/// buffers and stay valid until the next receive(), receive_eof() or
+/// tls_established() call. next_event() and the answer calls do not move what
+/// queued events show (two dialback answers in a row leave the third queued
+/// request intact); after an answer_*() call the views of the one request
+/// event it answers may end, except a dialback event's, which stay.
 struct event {
   event_kind kind{};
   /// stanza_received / element_received: the element, as the parser delivered it.

@@ -280,12 +280,12 @@ class s2s_initiator final : public detail::stream_machine {
       if (it == verifies_.end()) return fail_here(stream_condition::invalid_id, "no verification was asked with this id");
       if (d->to != it->receiving) return fail_here(stream_condition::host_unknown, "'to' is not the domain that asked");
       if (d->from != it->originating) return fail_here(stream_condition::invalid_from, "'from' is not the domain asked about");
-      answered_ = std::move(*it);
-      verifies_.erase(it);
       auto& ev = push(event_kind::verify_result);
-      ev.originating = answered_.originating;
-      ev.receiving = answered_.receiving;
-      ev.id = answered_.id;
+      // Copies that stay until the next receive(): a second answer in the same read must not move them.
+      ev.originating = keep(it->originating);
+      ev.receiving = keep(it->receiving);
+      ev.id = keep(it->id);
+      verifies_.erase(it);
       ev.valid = d->type == dialback::verdict::valid;
       if (d->type == dialback::verdict::error) ev.error = d->error.value_or(stanza_condition::undefined_condition);
       return;
@@ -296,8 +296,8 @@ class s2s_initiator final : public detail::stream_machine {
     const bool valid = d->type == dialback::verdict::valid;
     p->state = valid ? pair_state::valid : pair_state::refused;
     auto& ev = push(event_kind::dialback_result);
-    ev.originating = p->originating;
-    ev.receiving = p->receiving;
+    ev.originating = keep(p->originating);  // pairs_ may grow (request_dialback) before this is taken
+    ev.receiving = keep(p->receiving);
     ev.valid = valid;
     if (d->type == dialback::verdict::error) ev.error = d->error.value_or(stanza_condition::undefined_condition);
     if (valid) flush_valid();
@@ -323,7 +323,6 @@ class s2s_initiator final : public detail::stream_machine {
   s2s_initiator_state state_ = s2s_initiator_state::expecting_header;
   std::vector<pair_rec> pairs_;
   std::vector<verify_rec> verifies_;
-  verify_rec answered_;
   std::size_t held_bytes_ = 0;
   bool tls_done_ = false;
   bool authenticated_ = false;

@@ -109,10 +109,10 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
     if (!take_pending(originating, receiving)) return false;
     write(dialback::write_answer(dialback::kind::result, receiving, originating, valid));
     auto& ev = push(event_kind::dialback_result);
-    store_pair(std::string(originating), std::string(receiving), valid);
-    ev.originating = last_pair_.first;
-    ev.receiving = last_pair_.second;
+    ev.originating = keep(originating);
+    ev.receiving = keep(receiving);
     ev.valid = valid;
+    if (valid && !is_validated(originating, receiving)) validated_.emplace_back(originating, receiving);
     if (!valid) {
       give_up(end_reason::policy_refused, "dialback key refused");  // step 10: MUST terminate
       return true;
@@ -246,6 +246,10 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
       return;
     }
     write(negotiation::tls_proceed());
+    // draft §5.1 rule 9: what was negotiated before TLS is discarded, so the
+    // dialback requests not yet answered are void: an answer now would be
+    // written after <proceed/>, into the TLS handshake.
+    pending_.clear();
     state_ = s2s_receiver_state::expecting_tls;
     stop_ = stop::switch_transport;  // draft §5.1 rule 6
     push(event_kind::switch_to_tls);
@@ -270,7 +274,9 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
     }
     write(negotiation::sasl_element("success", std::nullopt));
     authenticated_ = true;
-    for (const auto& h : cfg_.hosts) store_pair(peer_identity_, h, true);
+    for (const auto& h : cfg_.hosts)
+      if (!is_validated(peer_identity_, h)) validated_.emplace_back(peer_identity_, h);
+    pending_.clear();  // dialback is not needed after SASL (§8.1); requests from before are void
     auto& ev = push(event_kind::authenticated);
     ev.mechanism = "EXTERNAL";
     ev.identity = peer_identity_;
@@ -280,6 +286,10 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
 
   void on_dialback(const xml::element& e) {
     if (!dialback_ok_) return fail_here(stream_condition::unsupported_stanza_type, "dialback not offered");
+    // TLS required: nothing is authenticated before it (RFC 6120 §5.3.1, as
+    // the c2s server refuses SASL), so no key is checked or taken either.
+    if (cfg_.tls == tls_offer::required && !tls_done_)
+      return fail_here(stream_condition::policy_violation, "STARTTLS is required first");
     auto d = dialback::read(e);
     if (!d) return fail_here(d.error().condition, d.error().reason);
     if (d->type != dialback::verdict::none)
@@ -300,19 +310,17 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
       return fail_here(stream_condition::policy_violation, "too many dialback requests at once");
     auto o = jid::jid::parse(d->from, prep_);
     if (!o || o->has_node() || o->has_resource()) return fail_here(stream_condition::invalid_from, "'from' is not a domain");
-    // Events view these strings until the next call: no reallocation may move them meanwhile.
-    if (pending_.capacity() < cfg_.max_pending) pending_.reserve(cfg_.max_pending);
-    pending_.push_back({std::string(o->domain()), std::string(d->to), std::string(d->key)});
-    const auto& p = pending_.back();
+    pending_.push_back({std::string(o->domain()), std::string(d->to)});
+    // The event's strings are kept apart from pending_, which answers erase from.
     auto& ev = push(event_kind::dialback_requested);
-    ev.originating = p.originating;
-    ev.receiving = p.receiving;
-    ev.key = p.key;
-    ev.id = stream_id_;
+    ev.originating = keep(o->domain());
+    ev.receiving = keep(d->to);
+    ev.key = keep(d->key);
+    ev.id = keep(stream_id_);
   }
 
   struct pending_request {
-    std::string originating, receiving, key;
+    std::string originating, receiving;
   };
   bool take_pending(std::string_view originating, std::string_view receiving) {
     if (ended()) return false;
@@ -323,10 +331,6 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
       }
     }
     return false;
-  }
-  void store_pair(std::string o, std::string r, bool valid) {
-    last_pair_ = {o, r};
-    if (valid && !is_validated(o, r)) validated_.emplace_back(std::move(o), std::move(r));
   }
 
   void restart_stream() {
@@ -342,7 +346,6 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
   std::string host_, peer_domain_, peer_identity_;
   std::vector<pending_request> pending_;
   std::vector<std::pair<std::string, std::string>> validated_;
-  std::pair<std::string, std::string> last_pair_;
   std::uint64_t dropped_ = 0;
   bool tls_done_ = false;
   bool authenticated_ = false;

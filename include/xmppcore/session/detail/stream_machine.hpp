@@ -30,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <forward_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,6 +67,7 @@ class stream_machine {
     if (events_.capacity() > 64 && events_.size() * 4 < events_.capacity()) std::vector<event>().swap(events_);
     events_.clear();
     ev_head_ = 0;
+    kept_.clear();
     holds_views_ = false;
     pump();
     std::size_t consumed = 0;
@@ -184,6 +186,13 @@ class stream_machine {
     events_.back().kind = k;
     return events_.back();
   }
+  /// A copy of `s` that stays where it is until the next receive(): events
+  /// view it, and answer calls made while events are still queued (e.g. two
+  /// dialback answers in a row) must not move what earlier events show.
+  std::string_view keep(std::string_view s) {
+    kept_.emplace_front(s);
+    return kept_.front();
+  }
   void push_element(event_kind k, const xml::element& e) {
     push(k).element = e;
     holds_views_ = true;
@@ -292,6 +301,9 @@ class stream_machine {
   std::size_t out_sent_ = 0;
   std::vector<event> events_;
   std::size_t ev_head_ = 0;
+  // Strings that events view (keep()); a list so that none moves, empty (no
+  // allocation) on streams that never need one.
+  std::forward_list<std::string> kept_;
   bool holds_views_ = false;
   stop stop_ = stop::none;
   bool header_sent_ = false;   // our header for the current stream was written
