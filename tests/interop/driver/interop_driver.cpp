@@ -1,6 +1,8 @@
-// interop_driver — xmppcore's c2s machines against real peers: Prosody (our
-// c2s_client as its client) and libstrophe (a real client library against our
-// c2s_server). See tests/interop/README.md for the matrix and each peer's quirks.
+// interop_driver — xmppcore's machines against real peers: Prosody and
+// ejabberd (our c2s_client as their client; Prosody also as the authoritative
+// server answering our s2s_initiator's <db:verify/>) and libstrophe (a real
+// client library against our c2s_server). See tests/interop/README.md for the
+// matrix and each peer's quirks.
 //
 // The program opens no socket itself: `socat` carries the bytes. Our client
 // role runs `socat STDIO TCP:127.0.0.1:<port>` as a child and talks to it over
@@ -10,16 +12,19 @@
 // TLS is OpenSSL over two memory BIOs, fed with exactly the bytes the machines
 // hand over after their byte-precise STARTTLS stop (draft §5.1 rule 6).
 //
-//   interop_driver all --prosody-port P --strophe-port-base B --cafile CERT --server-log FILE [-v]
+//   interop_driver all --prosody-port P --prosody-s2s-port P --dialback-secret S --ejabberd-port P
+//                      --strophe-port-base B --cafile CERT --server-log FILE [-v]
 //       every session of the matrix, one after the other; prints the matrix;
 //       exit status 0 only when every cell passed
 //   interop_driver serve --mech NAME --cert CERT --key KEY --log FILE [--scram-final challenge|success]
 //       one c2s_server session over stdin/stdout (for socat EXEC); SCRAM's
 //       server-final-message in <success/> unless told otherwise
 #include <xmppcore/crypto/random_source.hpp>
+#include <xmppcore/dialback/key.hpp>
 #include <xmppcore/sasl/mechanism.hpp>
 #include <xmppcore/session/c2s_client.hpp>
 #include <xmppcore/session/c2s_server.hpp>
+#include <xmppcore/session/s2s_initiator.hpp>
 #include <xmppcore/xml/writer.hpp>
 
 #include <openssl/err.h>
@@ -387,7 +392,7 @@ SSL_CTX* client_ctx(const std::string& cafile) {
   return ctx;
 }
 
-// ------------------------------------------------ our client -> Prosody ---
+// ------------------------------------ our client -> Prosody, ejabberd ---
 
 enum class client_case { ok, wrong_password, wrong_host };
 
@@ -402,10 +407,12 @@ std::string condition_name(const std::optional<sasl_condition>& c) {
   return c ? std::string(to_string(*c)) : std::string("none");
 }
 
-cell run_prosody_session(int port, const std::string& cafile, sasl::mechanism_id mech, client_case what) {
+// One c2s_client session against the server `peer` listening on `port`.
+cell run_client_session(const std::string& peer, int port, const std::string& cafile, sasl::mechanism_id mech,
+                        client_case what) {
   const auto t0 = steady::now();
   cell c;
-  c.peer = "Prosody";
+  c.peer = peer;
   c.role = "our c2s_client";
   c.mechanism = std::string(sasl::to_string(mech));
   c.scenario = what == client_case::ok               ? "bind, message to self, ping, close"
@@ -461,7 +468,7 @@ cell run_prosody_session(int port, const std::string& cafile, sasl::mechanism_id
     if (what != client_case::ok || !ready) return;
     if (!sent) {
       sent = true;
-      // Available presence first: Prosody delivers a message to a bare JID
+      // Available presence first: both servers deliver a message to a bare JID
       // only to available resources (RFC 6121 §8.5.2), else it goes offline.
       xml::writer w(ns::client);
       w.start(ns::client, "presence").end();
@@ -508,8 +515,95 @@ cell run_prosody_session(int port, const std::string& cafile, sasl::mechanism_id
   if (!r.problem.empty()) d << " (" << r.problem << ")";
   c.detail += d.str();
   c.seconds = std::chrono::duration<double>(steady::now() - t0).count();
-  if (!c.pass) std::fprintf(stderr, "---- transcript (%s %s) ----\n%s----\n", c.mechanism.c_str(),
+  if (!c.pass) std::fprintf(stderr, "---- transcript (%s %s %s) ----\n%s----\n", peer.c_str(), c.mechanism.c_str(),
                             c.scenario.c_str(), tr.text.c_str());
+  return c;
+}
+
+// ------------------------------- Prosody as the authoritative server ---
+
+// The domain we claim on s2s streams to Prosody (not one it serves).
+constexpr std::string_view our_s2s_domain = "xmppcore-interop.test";
+
+enum class verify_case { valid, wrong_secret, wrong_id };
+
+// The receiving server's step 8 (draft §8.3) against Prosody as the
+// authoritative server: an s2s_initiator with dialback off (a stream used only
+// for verify()), opened to Prosody's s2s port, asks whether a key "sent by
+// localhost to us on stream `id`" is Prosody's. The key is made by
+// dialback::make_key (XEP-0185) from Prosody's dialback_secret, or from a
+// wrong secret, or for another id than the one asked about.
+cell run_verify_session(int port, const std::string& cafile, const std::string& secret, verify_case what) {
+  const auto t0 = steady::now();
+  cell c;
+  c.peer = "Prosody";
+  c.role = "our s2s_initiator";
+  c.mechanism = "dialback";
+  c.scenario = what == verify_case::valid          ? "db:verify, key from its secret"
+               : what == verify_case::wrong_secret ? "db:verify, key from another secret"
+                                                   : "db:verify, key made for another id";
+  openssl_random rng;
+  session::s2s_initiator_config cfg;
+  cfg.local_domain = std::string(our_s2s_domain);
+  cfg.remote_domain = std::string(domain);
+  cfg.dialback = false;  // verify only
+  cfg.tls = session::tls_policy::require;
+  cfg.random = &rng;
+  session::s2s_initiator init(cfg);
+  // Any stream id will do for the authoritative server: it only hashes it.
+  const std::string id = "xmppcore-verify-" + std::to_string(static_cast<int>(what));
+  const std::string key =
+      what == verify_case::valid          ? dialback::make_key(secret, our_s2s_domain, domain, id)
+      : what == verify_case::wrong_secret ? dialback::make_key(secret + "-not", our_s2s_domain, domain, id)
+                                          : dialback::make_key(secret, our_s2s_domain, domain, id + "-other");
+
+  auto io = spawn({"socat", "STDIO", "TCP:127.0.0.1:" + std::to_string(port)});
+  if (!io) {
+    c.detail = "cannot start socat";
+    return c;
+  }
+  SSL_CTX* ctx = client_ctx(cafile);
+  transcript tr;
+  bool asked = false, answered = false, answer_valid = false, closing = false;
+  std::string answer_id, answer_from, answer_to;
+  std::function<void(session::s2s_initiator&, const session::event&)> on_event =
+      [&](session::s2s_initiator&, const session::event& ev) {
+        if (ev.kind != session::event_kind::verify_result) return;
+        answered = true;
+        answer_valid = ev.valid;
+        answer_id = std::string(ev.id);
+        answer_from = std::string(ev.originating);
+        answer_to = std::string(ev.receiving);
+      };
+  std::function<void(session::s2s_initiator&)> tick = [&](session::s2s_initiator& m) {
+    if (m.state() != session::s2s_initiator_state::established) return;
+    if (!asked) {
+      asked = true;
+      if (!m.verify(domain, our_s2s_domain, id, key)) c.detail = "verify() refused ";
+    }
+    if (answered && !closing) {
+      closing = true;
+      m.close();
+    }
+  };
+  const auto r = run_machine<session::s2s_initiator>(init, *io, ctx, false, tr, "R", "A", on_event, tick);
+  io->finish();
+  SSL_CTX_free(ctx);
+  const auto& end = init.end();
+  c.tls = r.tls_version.empty() ? "none" : r.tls_version + (r.tls_verified ? " (verified)" : " (NOT verified)");
+  const bool want_valid = what == verify_case::valid;
+  c.pass = answered && answer_valid == want_valid && answer_id == id && answer_from == domain &&
+           answer_to == our_s2s_domain && end.reason == session::end_reason::local_close && init.tls_active() &&
+           r.tls_verified;
+  std::ostringstream d;
+  d << "answer=" << (answered ? (answer_valid ? "valid" : "invalid") : "none") << " end=" << to_string(end.reason);
+  if (end.condition) d << " <" << to_string(*end.condition) << "/>";
+  if (r.timed_out) d << " TIMED OUT";
+  if (!r.problem.empty()) d << " (" << r.problem << ")";
+  c.detail += d.str();
+  c.seconds = std::chrono::duration<double>(steady::now() - t0).count();
+  if (!c.pass || verbose)
+    std::fprintf(stderr, "---- transcript (Prosody %s) ----\n%s----\n", c.scenario.c_str(), tr.text.c_str());
   return c;
 }
 
@@ -752,6 +846,9 @@ std::string arg(std::map<std::string, std::string>& a, const std::string& k) {
 
 int run_all(std::map<std::string, std::string>& a) {
   const int prosody_port = std::atoi(arg(a, "--prosody-port").c_str());
+  const int prosody_s2s_port = std::atoi(arg(a, "--prosody-s2s-port").c_str());
+  const std::string dialback_secret = arg(a, "--dialback-secret");
+  const int ejabberd_port = std::atoi(arg(a, "--ejabberd-port").c_str());
   const int strophe_base = std::atoi(arg(a, "--strophe-port-base").c_str());
   const std::string cafile = arg(a, "--cafile");
   const std::string server_log = arg(a, "--server-log");
@@ -760,10 +857,15 @@ int run_all(std::map<std::string, std::string>& a) {
   // 1. our client -> Prosody
   // (Prosody 0.12 has no DIGEST-MD5: it was removed from Prosody long ago.)
   for (auto m : {mechanism_id::scram_sha256, mechanism_id::scram_sha1, mechanism_id::plain}) {
-    cells.push_back(run_prosody_session(prosody_port, cafile, m, client_case::ok));
-    cells.push_back(run_prosody_session(prosody_port, cafile, m, client_case::wrong_password));
+    cells.push_back(run_client_session("Prosody", prosody_port, cafile, m, client_case::ok));
+    cells.push_back(run_client_session("Prosody", prosody_port, cafile, m, client_case::wrong_password));
   }
-  // 2. libstrophe -> our server: one listener port per mechanism offered alone
+  // 2. our client -> ejabberd (DIGEST-MD5 with its realm-less challenge)
+  for (auto m : {mechanism_id::digest_md5, mechanism_id::scram_sha256, mechanism_id::scram_sha1, mechanism_id::plain}) {
+    cells.push_back(run_client_session("ejabberd", ejabberd_port, cafile, m, client_case::ok));
+    cells.push_back(run_client_session("ejabberd", ejabberd_port, cafile, m, client_case::wrong_password));
+  }
+  // 3. libstrophe -> our server: one listener port per mechanism offered alone
   const char* mechs[] = {"SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "PLAIN"};
   xmpp_initialize();
   for (int i = 0; i < 4; ++i) {
@@ -774,8 +876,12 @@ int run_all(std::map<std::string, std::string>& a) {
   cells.push_back(run_strophe_session(strophe_base + 4, cafile, server_log, "SCRAM-SHA-1",
                                       strophe_case::draft_scram_final));
   xmpp_shutdown();
-  // 3. Prosody's stream error for a 'to' it does not serve
-  cells.push_back(run_prosody_session(prosody_port, cafile, mechanism_id::scram_sha1, client_case::wrong_host));
+  // 4. their stream errors for a 'to' they do not serve
+  cells.push_back(run_client_session("Prosody", prosody_port, cafile, mechanism_id::scram_sha1, client_case::wrong_host));
+  cells.push_back(run_client_session("ejabberd", ejabberd_port, cafile, mechanism_id::scram_sha1, client_case::wrong_host));
+  // 5. Prosody as the authoritative server: <db:verify/>
+  for (auto v : {verify_case::valid, verify_case::wrong_secret, verify_case::wrong_id})
+    cells.push_back(run_verify_session(prosody_s2s_port, cafile, dialback_secret, v));
 
   int failed = 0;
   std::printf("%-11s %-15s %-14s %-22s %-36s %-5s %6s  %s\n", "peer", "our role", "mechanism", "TLS", "scenario",
