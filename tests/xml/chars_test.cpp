@@ -80,3 +80,85 @@ TEST_CASE("the SIMD scanners agree with their definitions on random input") {
     }
   }
 }
+
+namespace {
+// RFC 3629 §3 read as a definition: the sequence's length from its lead
+// byte, continuation bytes 10xxxxxx, the code point assembled, then the
+// shortest form, no surrogates, nothing above U+10FFFF; and XML §2.2 [2]
+// Char on top (no U+FFFE, U+FFFF). Returns the length of a valid sequence
+// at p (the whole of it before end), else 0.
+std::size_t nonascii_char_reference(const unsigned char* p, const unsigned char* end) {
+  const unsigned b0 = p[0];
+  std::size_t len;
+  std::uint32_t cp;
+  if ((b0 & 0xE0) == 0xC0) len = 2, cp = b0 & 0x1F;
+  else if ((b0 & 0xF0) == 0xE0) len = 3, cp = b0 & 0x0F;
+  else if ((b0 & 0xF8) == 0xF0) len = 4, cp = b0 & 0x07;
+  else return 0;
+  if (static_cast<std::size_t>(end - p) < len) return 0;
+  for (std::size_t i = 1; i < len; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3F);
+  }
+  const std::uint32_t shortest = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+  if (cp < shortest || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  if (cp == 0xFFFE || cp == 0xFFFF) return 0;
+  return len;
+}
+const char* nonascii_run_reference(const char* p, const char* end) {
+  while (p < end) {
+    const auto n = nonascii_char_reference(reinterpret_cast<const unsigned char*>(p),
+                                           reinterpret_cast<const unsigned char*>(end));
+    if (n == 0) break;
+    p += n;
+  }
+  return p;
+}
+}  // namespace
+
+TEST_CASE("skip_nonascii_chars: every lead and second byte, boundary third and fourth bytes, every cut") {
+  static const unsigned char edge[] = {0x00, 0x41, 0x7F, 0x80, 0x81, 0x8F, 0x90, 0x9F,
+                                       0xA0, 0xBD, 0xBE, 0xBF, 0xC0, 0xF5, 0xFF};
+  std::size_t mismatches = 0;
+  for (unsigned b0 = 0x80; b0 < 0x100; ++b0)
+    for (unsigned b1 = 0; b1 < 0x100; ++b1)
+      for (unsigned char b2 : edge)
+        for (unsigned char b3 : edge) {
+          const char s[5] = {static_cast<char>(b0), static_cast<char>(b1), static_cast<char>(b2),
+                             static_cast<char>(b3), 'a'};
+          for (std::size_t n = 1; n <= 5; ++n) {  // every cut, then the sequence followed by ASCII
+            if (skip_nonascii_chars(s, s + n) != nonascii_run_reference(s, s + n) && ++mismatches < 10) {
+              CAPTURE(b0);
+              CAPTURE(b1);
+              CAPTURE(static_cast<unsigned>(b2));
+              CAPTURE(static_cast<unsigned>(b3));
+              CAPTURE(n);
+              CHECK(skip_nonascii_chars(s, s + n) == nonascii_run_reference(s, s + n));
+            }
+          }
+        }
+  CHECK(mismatches == 0);
+  // the limits themselves
+  const std::string ok = "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBD\xF0\x90\x80\x80\xF4\x8F\xBF\xBF";
+  CHECK(skip_nonascii_chars(ok.data(), ok.data() + ok.size()) == ok.data() + ok.size());
+  for (const std::string bad : {"\xC1\xBF", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xEF\xBF\xBE", "\xEF\xBF\xBF",
+                                "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\x80"}) {
+    const std::string s = "\xC3\xA9" + bad;
+    CHECK(skip_nonascii_chars(s.data(), s.data() + s.size()) == s.data() + 2);
+  }
+}
+
+TEST_CASE("skip_nonascii_chars agrees with its definition on random runs") {
+  std::mt19937_64 rng(3629);
+  static const std::string pool[] = {"\xC3\xA9", "\xD0\x96", "\xE4\xBD\xA0", "\xEF\xBF\xBD", "\xF0\x9F\x98\x80",
+                                     "\xEF\xBF\xBE", "\xED\xA0\x80", "\xC0\x80", "\x80", "a", "\xF4\x90\x80\x80"};
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const std::size_t parts = rng() % 12;
+    for (std::size_t i = 0; i < parts; ++i) s += (rng() % 8 == 0) ? pool[5 + rng() % 6] : pool[rng() % 5];
+    if (!s.empty() && rng() % 3 == 0) s.resize(rng() % s.size());  // a cut anywhere
+    const char* e = s.data() + s.size();
+    for (std::size_t from = 0; from < s.size(); ++from)
+      CHECK(skip_nonascii_chars(s.data() + from, e) == nonascii_run_reference(s.data() + from, e));
+  }
+}

@@ -233,6 +233,42 @@ inline char_status xml_char_at(const char* p, const char* end, unsigned& len) no
   return char_status::invalid_utf8;
 }
 
+/// Past the longest run at p of whole non-ASCII characters that are XML Chars
+/// (RFC 3629 §4 well-formed sequences minus U+FFFE and U+FFFF, XML §2.2 [2]):
+/// what xml_char_at() accepts one at a time, with the byte ranges compared
+/// directly instead of decoding. Stops at an ASCII byte, the end, or the
+/// first sequence that is cut, malformed or not a Char, leaving its verdict
+/// to xml_char_at(). The hot loop of non-ASCII text and attribute values.
+inline const char* skip_nonascii_chars(const char* p, const char* end) noexcept {
+  while (p < end) {
+    const auto b0 = static_cast<unsigned char>(p[0]);
+    const auto avail = end - p;
+    if (b0 < 0xC2 || avail < 2) break;  // ASCII, a stray continuation byte, an overlong C0/C1 lead
+    const auto b1 = static_cast<unsigned char>(p[1]);
+    if (b0 < 0xE0) {  // U+0080..U+07FF
+      if ((b1 & 0xC0) != 0x80) break;
+      p += 2;
+      continue;
+    }
+    if (avail < 3) break;
+    const auto b2 = static_cast<unsigned char>(p[2]);
+    if (b0 < 0xF0) {  // U+0800..U+FFFF: E0 needs A0..BF (no overlong), ED 80..9F (no surrogate)
+      const unsigned lo = b0 == 0xE0 ? 0xA0u : 0x80u, hi = b0 == 0xED ? 0x9Fu : 0xBFu;
+      if (b1 < lo || b1 > hi || (b2 & 0xC0) != 0x80) break;
+      if (b0 == 0xEF && b1 == 0xBF && b2 >= 0xBE) break;  // U+FFFE, U+FFFF: not Chars
+      p += 3;
+      continue;
+    }
+    if (b0 > 0xF4 || avail < 4) break;
+    const auto b3 = static_cast<unsigned char>(p[3]);
+    // U+10000..U+10FFFF: F0 needs 90..BF (no overlong), F4 80..8F (nothing above U+10FFFF)
+    const unsigned lo = b0 == 0xF0 ? 0x90u : 0x80u, hi = b0 == 0xF4 ? 0x8Fu : 0xBFu;
+    if (b1 < lo || b1 > hi || (b2 & 0xC0) != 0x80 || (b3 & 0xC0) != 0x80) break;
+    p += 4;
+  }
+  return p;
+}
+
 /// The parser's wording of a refused character.
 constexpr std::string_view char_error(char_status s) noexcept {
   return s == char_status::invalid_utf8 ? "invalid UTF-8" : "character not allowed in XML";

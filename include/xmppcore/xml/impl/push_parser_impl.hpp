@@ -501,6 +501,10 @@ inline const char* push_parser::scan_text(const char* p, const char* end, bool& 
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
+      if (const char* q = detail::skip_nonascii_chars(p, end); q != p) {
+        p = q;
+        continue;
+      }
       unsigned len;
       const auto r = detail::xml_char_at(p, end, len);
       if (r == detail::char_status::ok) {
@@ -588,6 +592,10 @@ inline const char* push_parser::scan_attr_value(const char* p, const char* end, 
       if (p == end) break;
       const auto c = static_cast<unsigned char>(*p);
       if (c >= 0x80) {
+        if (const char* q = detail::skip_nonascii_chars(p, end); q != p) {
+          p = q;
+          continue;
+        }
         unsigned len;
         const auto r = detail::xml_char_at(p, end, len);
         if (r == detail::char_status::ok) {
@@ -1326,9 +1334,9 @@ inline const char* push_parser::fast_start_tag(const char* p, const char* end) {
         continue;
       }
       if (c < 0x80) return undo();  // '&', '<', a line end or TAB, a control character
-      unsigned len;
-      if (detail::xml_char_at(q, end, len) != detail::char_status::ok) return undo();
-      q += len;
+      const char* r = detail::skip_nonascii_chars(q, end);
+      if (r == q) return undo();  // cut, malformed or not a Char: the general path says which
+      q = r;
     }
     n = static_cast<std::size_t>(q - v);
     if (!fits(0, n, lim_.max_attribute_bytes)) return undo();
