@@ -586,6 +586,9 @@ class push_parser {
   std::vector<raw_attr> raw_attrs_;
   std::vector<std::uint32_t> dup_idx_;  // first_repeat()'s sort scratch
   std::uint32_t tag_buf_start_ = 0;  // events mode: where the tag's arena data starts
+  // Events mode: opens_ from this index on were pushed during this receive()
+  // call, so their start tags' node records are still in st_.nodes.
+  std::uint32_t opens_this_call_ = 0;
   char quote_ = 0;
   std::uint32_t depth_ = 0;  // open elements, the stream root included
   std::uint32_t elements_in_top_ = 0;

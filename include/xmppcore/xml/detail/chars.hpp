@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -132,6 +133,30 @@ inline const char* find_name_end(const char* p, const char* end) noexcept {
 #endif
   while (p < end && (char_class[static_cast<unsigned char>(*p)] & cc_name)) ++p;
   return p;
+}
+
+/// Whether the n bytes at a and b are equal: two overlapping loads per side
+/// for the short names of end tags (1-16 bytes), memcmp beyond. Reads
+/// nothing outside [a, a + n) and [b, b + n).
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  auto load8 = [](const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load4 = [](const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    return ((load8(a) ^ load8(b)) | (load8(a + n - 8) ^ load8(b + n - 8))) == 0;
+  }
+  if (n >= 4) return ((load4(a) ^ load4(b)) | (load4(a + n - 4) ^ load4(b + n - 4))) == 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
 }
 
 /// Result of decoding one UTF-8 sequence.

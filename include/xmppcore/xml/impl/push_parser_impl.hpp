@@ -111,6 +111,7 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
       st_.buf.clear();
     }
     ++gen_;
+    opens_this_call_ = static_cast<std::uint32_t>(opens_.size());
     if (text_open_) text_open_ = false;  // the run continues as a new piece
   }
 
@@ -773,7 +774,7 @@ inline const char* push_parser::run(const char* p, const char* const hard_end) {
           {
             const open_rec& o = opens_.back();
             if (static_cast<std::size_t>(end - p) > o.name_len && p[o.name_len] == '>' &&
-                std::memcmp(p, open_names_.data() + o.name_off, o.name_len) == 0) {
+                detail::same_bytes(p, open_names_.data() + o.name_off, o.name_len)) {
               p += o.name_len + 1;
               if (!end_element(p)) return p;
               if (can_thread(st::text, p, end)) goto text_state;
@@ -1599,9 +1600,24 @@ inline bool push_parser::end_element(const char* p) {
     src_active_ = false;
     return true;
   }
-  if (opt_.mode == parse_mode::events) {
-    // The start tag's records may be gone (an earlier receive call), so the
-    // name is recorded again for the end event.
+  if (opt_.mode == parse_mode::events && opens_.size() > opens_this_call_) {
+    // The start tag was recorded in this call: its name, prefix and
+    // namespace serve the end event as they are.
+    const detail::node_rec& s = st_.nodes[o.node];
+    detail::node_rec n;
+    n.prefix = s.prefix;
+    n.local = s.local;
+    n.ns = s.ns;
+    queued e;
+    e.kind = event_kind::element_ended;
+    e.depth = depth_ - 1;
+    e.node = add_node(n, detail::no_index);
+    q_.push_back(e);
+  } else if (opt_.mode == parse_mode::events) {
+    // The start tag's records are gone (an earlier receive call), so the
+    // name is recorded again for the end event. (Its open_rec is about to go:
+    // the one below it becomes the last that may be from this call.)
+    opens_this_call_ = static_cast<std::uint32_t>(opens_.size()) - 1;
     const std::string_view qn(open_names_.data() + o.name_off, o.name_len);
     const std::string_view prefix = o.colon ? qn.substr(0, o.colon - 1) : std::string_view{};
     detail::node_rec n;
