@@ -323,6 +323,17 @@ class push_parser {
   /// an idle stream holds only its header. Drops queued events.
   void release_memory() {
     if (!between_elements()) return;
+    release_buffers();
+    open_names_.shrink_to_fit();
+    opens_.shrink_to_fit();
+    scope_.shrink_to_fit();
+    scope_chars_.shrink_to_fit();
+  }
+  /// release_memory() without fitting the open-element and scope records to
+  /// their size (that would allocate): it only frees, so it may run where
+  /// nothing may throw (e.g. a session machine's noexcept next_event()).
+  void release_buffers() noexcept {
+    if (!between_elements()) return;
     release(q_);
     q_head_ = 0;
     release(bases_);
@@ -338,15 +349,11 @@ class push_parser {
     release(decl_);
     cur_ = {};
     ++gen_;
-    open_names_.shrink_to_fit();
-    opens_.shrink_to_fit();
-    scope_.shrink_to_fit();
-    scope_chars_.shrink_to_fit();
   }
 
  private:
   template <class C>
-  static void release(C& c) {
+  static void release(C& c) noexcept {
     C().swap(c);
   }
   template <class C>
@@ -586,8 +593,9 @@ class push_parser {
   std::vector<raw_attr> raw_attrs_;
   std::vector<std::uint32_t> dup_idx_;  // first_repeat()'s sort scratch
   std::uint32_t tag_buf_start_ = 0;  // events mode: where the tag's arena data starts
-  // Events mode: opens_ from this index on were pushed during this receive()
-  // call, so their start tags' node records are still in st_.nodes.
+  // Events mode: the start tags of opens_ from this index on were recorded
+  // during this receive() call, so their node records are still in st_.nodes
+  // (a tag cut by the call's start is recorded when it completes: in this call).
   std::uint32_t opens_this_call_ = 0;
   char quote_ = 0;
   std::uint32_t depth_ = 0;  // open elements, the stream root included

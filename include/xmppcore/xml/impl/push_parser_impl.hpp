@@ -111,7 +111,7 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
       st_.buf.clear();
     }
     ++gen_;
-    opens_this_call_ = static_cast<std::uint32_t>(opens_.size());
+    opens_this_call_ = depth_;  // opens_ holds depth_ complete start tags (one more inside a tag)
     if (text_open_) text_open_ = false;  // the run continues as a new piece
   }
 
@@ -1367,9 +1367,10 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
   auto raw_name = [&](std::size_t i) {
     return std::string_view(abase + raw_attrs_[i].qname.off, raw_attrs_[i].qname.len);
   };
+  const std::size_t nraw = raw_attrs_.size();  // once: the loop's stores would make it reload each time
   const std::size_t repeat =
-      first_repeat(raw_attrs_.size(), [&](std::size_t i, std::size_t j) { return name_order(raw_name(i), raw_name(j)); });
-  for (std::size_t i = 0; i < raw_attrs_.size(); ++i) {
+      first_repeat(nraw, [&](std::size_t i, std::size_t j) { return name_order(raw_name(i), raw_name(j)); });
+  for (std::size_t i = 0; i < nraw; ++i) {
     if (i == repeat) return not_wf("duplicate attribute", at);
     auto& a = raw_attrs_[i];
     const std::string_view qn = raw_name(i);
@@ -1481,7 +1482,7 @@ inline bool push_parser::finish_start_tag(const char* p, bool empty) {
   n.decl_begin = decl_first - cur_.decl;
   n.decl_count = static_cast<std::uint32_t>(st_.decls.size()) - decl_first;
   const std::uint32_t parent =
-      (opt_.mode == parse_mode::elements && depth_ >= 3) ? opens_[opens_.size() - 2].node : detail::no_index;
+      (opt_.mode == parse_mode::elements && depth_ >= 3) ? opens_.end()[-2].node : detail::no_index;
   o.node = add_node(n, parent);
   if (opt_.mode == parse_mode::events) {
     queued e;
@@ -1600,7 +1601,7 @@ inline bool push_parser::end_element(const char* p) {
     src_active_ = false;
     return true;
   }
-  if (opt_.mode == parse_mode::events && opens_.size() > opens_this_call_) {
+  if (opt_.mode == parse_mode::events && depth_ > opens_this_call_) {  // o is opens_[depth_ - 1]
     // The start tag was recorded in this call: its name, prefix and
     // namespace serve the end event as they are.
     const detail::node_rec& s = st_.nodes[o.node];
@@ -1617,7 +1618,7 @@ inline bool push_parser::end_element(const char* p) {
     // The start tag's records are gone (an earlier receive call), so the
     // name is recorded again for the end event. (Its open_rec is about to go:
     // the one below it becomes the last that may be from this call.)
-    opens_this_call_ = static_cast<std::uint32_t>(opens_.size()) - 1;
+    opens_this_call_ = depth_ - 1;
     const std::string_view qn(open_names_.data() + o.name_off, o.name_len);
     const std::string_view prefix = o.colon ? qn.substr(0, o.colon - 1) : std::string_view{};
     detail::node_rec n;
