@@ -13,18 +13,20 @@
 // hand over after their byte-precise STARTTLS stop (draft §5.1 rule 6).
 //
 //   interop_driver all --prosody-port P --prosody-s2s-port P --dialback-secret S --ejabberd-port P
-//                      --strophe-port-base B --cafile CERT --server-log FILE [-v]
+//                      --strophe-port-base B --cafile CERT --keyfile KEY --server-log FILE [-v]
 //       every session of the matrix, one after the other; prints the matrix;
 //       exit status 0 only when every cell passed
 //   interop_driver serve --mech NAME --cert CERT --key KEY --log FILE [--scram-final challenge|success]
 //       one c2s_server session over stdin/stdout (for socat EXEC); SCRAM's
 //       server-final-message in <success/> unless told otherwise
+#include <xmppcore/crypto/hex.hpp>
 #include <xmppcore/crypto/random_source.hpp>
 #include <xmppcore/dialback/key.hpp>
 #include <xmppcore/sasl/mechanism.hpp>
 #include <xmppcore/session/c2s_client.hpp>
 #include <xmppcore/session/c2s_server.hpp>
 #include <xmppcore/session/s2s_initiator.hpp>
+#include <xmppcore/session/s2s_receiver.hpp>
 #include <xmppcore/xml/writer.hpp>
 
 #include <openssl/err.h>
@@ -39,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -254,16 +257,21 @@ class tls_link {
 
 // ------------------------------------------------------ the session loop ---
 
+// What each side wrote, in order, with the seconds since the session began.
 struct transcript {
   std::string text;
+  steady::time_point t0 = steady::now();
   void add(std::string_view who, std::string_view bytes) {
     if (bytes.empty()) return;
+    char when[32];
+    std::snprintf(when, sizeof when, "[%6.3f] ", std::chrono::duration<double>(steady::now() - t0).count());
+    const std::size_t from = text.size();
+    text += when;
     text += who;
     text += ": ";
     text += bytes;
     text += '\n';
-    if (verbose) std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(who.size()), who.data(),
-                              static_cast<int>(bytes.size()), bytes.data());
+    if (verbose) std::fprintf(stderr, "%s", text.c_str() + from);
   }
 };
 
@@ -274,109 +282,169 @@ struct loop_result {
   std::string problem;  // TLS or transport trouble, for the report
 };
 
-// Runs one machine over `io` until it ends (and its goodbye is flushed), the
-// transport ends, or the budget runs out. `on_event` sees every event;
-// `tick` runs after each round (the scenario's next step). TLS starts when
-// the machine stops with switch_transport: the bytes it did not consume are
-// the first TLS bytes. `me`/`peer` label the transcript.
-template <class M>
-loop_result run_machine(M& m, fd_link& io, SSL_CTX* ctx, bool server, transcript& tr, std::string_view me,
-                        std::string_view peer, const std::function<void(M&, const session::event&)>& on_event,
-                        const std::function<void(M&)>& tick) {
+// One machine on one transport, driven in rounds: pump() hands the machine
+// what came, lets the scenario take its next step (`tick`) and writes what is
+// due; wait_input() waits a little for the peer's bytes. `on_event` sees every
+// event. TLS starts when the machine stops with switch_transport: the bytes it
+// did not consume are the first TLS bytes. `me`/`peer` label the transcript.
+// Several links can be driven side by side (the dialback world below).
+struct any_link {
+  virtual ~any_link() = default;
+  virtual void pump() = 0;
+  virtual void wait_input(int ms) = 0;
+  /// The machine ended and its last bytes went out, or the transport ended.
+  virtual bool finished() const = 0;
+  /// After the end: close_notify, and a short linger for the peer's.
+  virtual void finish_tls() = 0;
   loop_result res;
-  std::unique_ptr<tls_link> tls;
-  bool handshaking = false;
-  std::string raw_in, plain_in;
-  const auto deadline = steady::now() + session_budget;
-  auto flush = [&] {
-    if (m.wants_output()) {
-      const auto out = m.pending_output();
-      tr.add(me, out);
-      const bool ok = tls ? tls->write_plain(out) : io.write_all(out);
+};
+
+template <class M>
+class machine_link final : public any_link {
+ public:
+  using event_fn = std::function<void(M&, const session::event&)>;
+  using tick_fn = std::function<void(M&)>;
+  machine_link(M& m, fd_link& io, SSL_CTX* ctx, bool server, transcript& tr, std::string me, std::string peer,
+               event_fn on_event, tick_fn tick)
+      : m_(m), io_(io), ctx_(ctx), server_(server), tr_(tr), me_(std::move(me)), peer_(std::move(peer)),
+        on_event_(std::move(on_event)), tick_(std::move(tick)) {}
+
+  void pump() override {
+    if (io_.eof) return;
+    feed();
+    tick_(m_);
+    flush();
+  }
+  bool finished() const override { return io_.eof || (m_.ended() && !m_.wants_output()); }
+  void wait_input(int ms) override {
+    if (finished()) return;
+    std::string got = io_.read_some(ms);
+    if (io_.eof) {
+      if (!m_.ended()) {
+        tr_.add("--", me_ + ": transport closed");
+        m_.receive_eof();
+        while (auto ev = m_.next_event()) on_event_(m_, *ev);
+      }
+      return;
+    }
+    if (!tls_) {
+      raw_in_ += got;
+      return;
+    }
+    tls_->put_cipher(got);
+    step_tls();
+    if (tls_->failed() && res.problem.empty()) res.problem = "TLS error: " + openssl_errors();
+  }
+  void finish_tls() override {
+    if (!tls_ || lingered_) return;
+    lingered_ = true;
+    tls_->shutdown();  // close_notify after </stream:stream>
+    io_.write_all(tls_->take_cipher());
+    // Linger briefly for the peer's own close_notify and end of connection,
+    // so that socat does not write into a pipe nobody reads.
+    for (int i = 0; i < 10 && !io_.eof && !res.timed_out; ++i) {
+      tls_->put_cipher(io_.read_some(50));
+      tls_->read_plain();
+      if (tls_->closed()) break;
+    }
+  }
+
+ private:
+  void flush() {
+    if (m_.wants_output()) {
+      const auto out = m_.pending_output();
+      tr_.add(me_, out);
+      const bool ok = tls_ ? tls_->write_plain(out) : io_.write_all(out);
       if (!ok) res.problem = "write failed";
-      m.mark_sent(out.size());
+      m_.mark_sent(out.size());
     }
-    if (tls) {
-      if (!io.write_all(tls->take_cipher())) res.problem = "write failed";
-    }
-  };
-  auto feed = [&] {
+    if (tls_ && !io_.write_all(tls_->take_cipher())) res.problem = "write failed";
+  }
+  void feed() {
     for (;;) {
-      std::string& src = tls ? plain_in : raw_in;
-      if (src.empty() || m.ended()) return;
-      const auto r = m.receive(src);
-      tr.add(peer, std::string_view(src).substr(0, r.consumed));
+      std::string& src = tls_ ? plain_in_ : raw_in_;
+      if (src.empty() || m_.ended()) return;
+      const auto r = m_.receive(src);
+      tr_.add(peer_, std::string_view(src).substr(0, r.consumed));
       src.erase(0, r.consumed);
-      while (auto ev = m.next_event()) on_event(m, *ev);
+      while (auto ev = m_.next_event()) on_event_(m_, *ev);
       if (r.status == session::receive_status::switch_transport) {
         flush();  // <proceed/> (server) goes out in the clear, before any TLS byte
-        tls = std::make_unique<tls_link>(ctx, server, server ? nullptr : std::string(domain).c_str());
-        tls->put_cipher(raw_in);  // what follows the stop belongs to TLS
-        raw_in.clear();
-        handshaking = true;
-        tr.add("--", "TLS handshake starts");
+        tls_ = std::make_unique<tls_link>(ctx_, server_, server_ ? nullptr : std::string(domain).c_str());
+        tls_->put_cipher(raw_in_);  // what follows the stop belongs to TLS
+        raw_in_.clear();
+        handshaking_ = true;
+        tr_.add("--", me_ + ": TLS handshake starts");
+        step_tls();
         continue;
       }
       if (r.status == session::receive_status::full) continue;
       if (r.status != session::receive_status::ok) return;  // closed (waiting: not used here)
     }
-  };
-  auto step_tls = [&] {
-    if (!tls) return;
-    if (handshaking) {
-      const int h = tls->handshake();
+  }
+  void step_tls() {
+    if (handshaking_) {
+      const int h = tls_->handshake();
       if (h < 0) {
         res.problem = "TLS handshake failed: " + openssl_errors();
-        m.tls_failed();
-        handshaking = false;
+        m_.tls_failed();
+        handshaking_ = false;
       } else if (h == 1) {
-        handshaking = false;
-        res.tls_version = tls->version();
-        res.tls_verified = tls->verified();
-        tr.add("--", "TLS established: " + res.tls_version + (res.tls_verified ? ", peer verified" : ""));
-        m.tls_established();
+        handshaking_ = false;
+        res.tls_version = tls_->version();
+        res.tls_verified = tls_->verified();
+        tr_.add("--", me_ + ": TLS established: " + res.tls_version + (res.tls_verified ? ", peer verified" : ""));
+        m_.tls_established();
       }
     }
-    if (!handshaking) plain_in += tls->read_plain();
-  };
+    if (!handshaking_) plain_in_ += tls_->read_plain();
+  }
+
+  M& m_;
+  fd_link& io_;
+  SSL_CTX* ctx_;
+  bool server_;
+  transcript& tr_;
+  std::string me_, peer_;
+  event_fn on_event_;
+  tick_fn tick_;
+  std::unique_ptr<tls_link> tls_;
+  bool handshaking_ = false, lingered_ = false;
+  std::string raw_in_, plain_in_;
+};
+
+// Runs one machine until it ends (and its goodbye is flushed), the transport
+// ends, or the budget runs out.
+template <class M>
+loop_result run_machine(M& m, fd_link& io, SSL_CTX* ctx, bool server, transcript& tr, std::string_view me,
+                        std::string_view peer, const std::function<void(M&, const session::event&)>& on_event,
+                        const std::function<void(M&)>& tick) {
+  machine_link<M> link(m, io, ctx, server, tr, std::string(me), std::string(peer), on_event, tick);
+  const auto deadline = steady::now() + session_budget;
   for (;;) {
-    feed();
-    tick(m);
-    flush();
-    if (m.ended() && !m.wants_output()) break;
+    link.pump();
+    if (link.finished()) break;
     if (steady::now() > deadline) {
-      res.timed_out = true;
+      link.res.timed_out = true;
       break;
     }
-    std::string got = io.read_some(100);
-    if (io.eof) {
-      if (!m.ended()) {
-        tr.add("--", "transport closed");
-        m.receive_eof();
-        while (auto ev = m.next_event()) on_event(m, *ev);
-      }
-      break;
-    }
-    if (tls) {
-      tls->put_cipher(got);
-      step_tls();
-      if (tls->failed() && res.problem.empty()) res.problem = "TLS error: " + openssl_errors();
-    } else {
-      raw_in += got;
-    }
+    link.wait_input(100);
+    if (link.finished()) break;
   }
-  if (tls) {
-    tls->shutdown();  // close_notify after </stream:stream>
-    io.write_all(tls->take_cipher());
-    // Linger briefly for the peer's own close_notify and end of connection,
-    // so that socat does not write into a pipe nobody reads.
-    for (int i = 0; i < 10 && !io.eof && !res.timed_out; ++i) {
-      tls->put_cipher(io.read_some(50));
-      tls->read_plain();
-      if (tls->closed()) break;
-    }
+  link.finish_tls();
+  return link.res;
+}
+
+// Our certificate and key (the per-run self-signed "localhost" one); null when they cannot be loaded.
+SSL_CTX* server_ctx(const std::string& cert, const std::string& key) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    std::fprintf(stderr, "cannot load %s / %s: %s\n", cert.c_str(), key.c_str(), openssl_errors().c_str());
+    SSL_CTX_free(ctx);
+    return nullptr;
   }
-  return res;
+  return ctx;
 }
 
 SSL_CTX* client_ctx(const std::string& cafile) {
@@ -607,6 +675,281 @@ cell run_verify_session(int port, const std::string& cafile, const std::string& 
   return c;
 }
 
+// ------------------------------------ full dialback with Prosody, both ways ---
+
+// Our domain in the full dialback: an IP literal (a valid domainpart, RFC 6120
+// §3.2), so that Prosody, to reach its authoritative server or to open its own
+// stream to it, connects to 127.0.0.2 at the default s2s port 5269 without any
+// DNS (its resolver skips the SRV lookup for an address; it has no hosts file).
+constexpr std::string_view world_domain = "127.0.0.2";
+constexpr int world_port = 5269;
+
+// Whether a socket listens on 127.0.0.2:port (from /proc/net/tcp: address and
+// port in hex, the address in host byte order; state 0A is LISTEN).
+bool world_listening(int port) {
+  std::ifstream in("/proc/net/tcp");
+  char want[32];
+  std::snprintf(want, sizeof want, "0200007F:%04X", static_cast<unsigned>(port));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string sl, local, remote, st;
+    f >> sl >> local >> remote >> st;
+    if (local == want && st == "0A") return true;
+  }
+  return false;
+}
+
+// A full dialback in both directions between Prosody (localhost) and us
+// (127.0.0.2), ending in a message delivered each way:
+//  - juliet@localhost is online through our c2s_client (presence sent);
+//  - our originating s2s_initiator (O) opens a stream to Prosody and asks for
+//    (127.0.0.2, localhost) with a key from our secret; a message from romeo
+//    to juliet is held until the pair is valid;
+//  - Prosody, as receiving server, connects to 127.0.0.2:5269 (a one-shot socat
+//    listener, our s2s_receiver R) to verify the key. Prosody first
+//    authenticates that outgoing stream of its own: its <db:result/> on R is
+//    our dialback_requested, which we check with Prosody as authoritative
+//    server over a verify-only s2s_initiator (V), and answer; only then does
+//    Prosody send its queued <db:verify/> on R, which R answers as
+//    authoritative server from our secret; Prosody then tells O 'valid';
+//  - O writes the held message; juliet receives it and answers romeo, and
+//    Prosody sends that over its validated stream R.
+// Two cells: our originating + authoritative roles, and our receiving role
+// (with verify()).
+std::vector<cell> run_dialback_world(int c2s_port, int s2s_port, const std::string& cafile, const std::string& keyfile) {
+  const auto t0 = steady::now();
+  std::vector<cell> cells(2);
+  for (auto& c : cells) {
+    c.peer = "Prosody";
+    c.mechanism = "dialback";
+  }
+  cells[0].role = "our s2s_initiator+auth.";
+  cells[0].scenario = "we originate, message romeo->juliet";
+  cells[1].role = "our s2s_receiver";
+  cells[1].scenario = "Prosody originates, juliet->romeo";
+  openssl_random rng;
+  std::array<std::byte, 16> raw{};
+  rng.fill(raw);
+  const std::string our_secret = crypto::to_hex(std::span<const std::byte>(raw));
+  const std::string romeo = "romeo@" + std::string(world_domain);
+  const std::string juliet = std::string(account_user) + "@" + std::string(domain);
+  const std::string token_in = "xmppcore-interop-dialback-to-juliet", token_out = "xmppcore-interop-dialback-to-romeo";
+  SSL_CTX* cctx = client_ctx(cafile);
+  SSL_CTX* sctx = server_ctx(cafile, keyfile);
+  transcript tr;
+  std::vector<std::unique_ptr<any_link>> links;
+  std::vector<std::unique_ptr<fd_link>> ios;
+  auto fail = [&](const std::string& why) {
+    for (auto& io : ios) io->finish();
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    for (auto& c : cells) c.detail = why;
+    return cells;
+  };
+  if (!sctx) return fail("no server certificate");
+  if (world_listening(world_port)) return fail("127.0.0.2:5269 is taken");
+
+  // R: one connection accepted on 127.0.0.2:5269 (no fork: Prosody needs one).
+  auto lio = spawn({"socat", "TCP-LISTEN:" + std::to_string(world_port) + ",bind=" + std::string(world_domain) +
+                                 ",reuseaddr", "STDIO"});
+  if (!lio) return fail("cannot start socat");
+  ios.push_back(std::make_unique<fd_link>(*lio));
+  for (int i = 0; i < 250 && !world_listening(world_port); ++i) ::usleep(20000);
+  if (!world_listening(world_port)) return fail("socat did not listen on 127.0.0.2:5269");
+  session::s2s_receiver_config rcfg;
+  rcfg.hosts = {std::string(world_domain)};
+  rcfg.random = &rng;
+  rcfg.dialback_secret = our_secret;
+  rcfg.tls = session::tls_offer::offered;
+  session::s2s_receiver receiver(rcfg);
+  struct request {
+    std::string originating, receiving, id, key;
+  };
+  std::optional<request> asked;               // Prosody's dialback request on R
+  std::optional<bool> our_verdict;            // what Prosody as authoritative said, passed on by R
+  bool got_from_juliet = false;
+  std::string juliet_from;
+  bool finishing = false;
+  machine_link<session::s2s_receiver>::event_fn r_event = [&](session::s2s_receiver&, const session::event& ev) {
+    if (ev.kind == session::event_kind::dialback_requested) {
+      asked = request{std::string(ev.originating), std::string(ev.receiving), std::string(ev.id), std::string(ev.key)};
+    } else if (ev.kind == session::event_kind::stanza_received && ev.element->name() == "message") {
+      auto body = ev.element->child(ns::server, "body");
+      if (body && body->text_view() == token_out) {
+        got_from_juliet = true;
+        juliet_from = std::string(ev.element->attr("from").value_or(""));
+      }
+    }
+  };
+  machine_link<session::s2s_receiver>::tick_fn r_tick = [&](session::s2s_receiver& m) {
+    if (finishing && !m.ended()) m.close();
+  };
+  links.push_back(std::make_unique<machine_link<session::s2s_receiver>>(receiver, *ios.back(), sctx, true, tr,
+                                                                          "R(us)", "R(Prosody)", r_event, r_tick));
+
+  // C: juliet, online.
+  session::c2s_client_config ccfg;
+  ccfg.domain = std::string(domain);
+  ccfg.username = std::string(account_user);
+  ccfg.password = std::string(account_password);
+  ccfg.mechanisms = {sasl::mechanism_id::scram_sha256};
+  ccfg.resource = "interop-dialback";
+  ccfg.random = &rng;
+  session::c2s_client client(ccfg);
+  auto cio = spawn({"socat", "STDIO", "TCP:127.0.0.1:" + std::to_string(c2s_port)});
+  if (!cio) return fail("cannot start socat");
+  ios.push_back(std::make_unique<fd_link>(*cio));
+  bool c_ready = false, online = false, got_from_romeo = false, answered_romeo = false;
+  std::string romeo_from;
+  machine_link<session::c2s_client>::event_fn c_event = [&](session::c2s_client&, const session::event& ev) {
+    if (ev.kind == session::event_kind::ready) c_ready = true;
+    if (ev.kind == session::event_kind::stanza_received && ev.element->name() == "message") {
+      auto body = ev.element->child(ns::client, "body");
+      if (body && body->text_view() == token_in) {
+        got_from_romeo = true;
+        romeo_from = std::string(ev.element->attr("from").value_or(""));
+      }
+    }
+  };
+  machine_link<session::c2s_client>::tick_fn c_tick = [&](session::c2s_client& m) {
+    if (!c_ready || m.ended()) return;
+    if (!online) {
+      online = true;
+      xml::writer w(ns::client);
+      w.start(ns::client, "presence").end();
+      if (!m.send_serialized(w.buffer())) cells[1].detail = "presence refused ";
+    }
+    if (got_from_romeo && !answered_romeo) {
+      answered_romeo = true;
+      xml::writer w(ns::client);
+      w.start(ns::client, "message").attr("to", romeo).attr("type", "chat").attr("id", "to-romeo-1");
+      w.start(ns::client, "body").text(token_out).end().end();
+      if (!m.send_serialized(w.buffer())) cells[1].detail = "message refused ";
+    }
+    if (finishing) m.close();
+  };
+  links.push_back(std::make_unique<machine_link<session::c2s_client>>(client, *ios.back(), cctx, false, tr, "C(juliet)",
+                                                                        "C(Prosody)", c_event, c_tick));
+
+  // O and V are made when they are due.
+  auto s2s_to_prosody = [&](bool dialback) {
+    session::s2s_initiator_config cfg;
+    cfg.local_domain = std::string(world_domain);
+    cfg.remote_domain = std::string(domain);
+    cfg.dialback_secret = our_secret;
+    cfg.dialback = dialback;
+    cfg.tls = session::tls_policy::require;
+    cfg.random = &rng;
+    return cfg;
+  };
+  std::optional<session::s2s_initiator> originating, verifier;
+  std::optional<bool> o_valid, v_valid;
+  bool held = false, asked_v = false;
+  machine_link<session::s2s_initiator>::event_fn o_event = [&](session::s2s_initiator&, const session::event& ev) {
+    if (ev.kind == session::event_kind::dialback_result) o_valid = ev.valid;
+  };
+  machine_link<session::s2s_initiator>::tick_fn o_tick = [&](session::s2s_initiator& m) {
+    if (m.ended()) return;
+    if (!held && m.state() == session::s2s_initiator_state::established) {
+      held = true;  // written by the machine once Prosody says 'valid'
+      xml::writer w(ns::server);
+      w.start(ns::server, "message").attr("from", romeo + "/orchard").attr("to", juliet).attr("type", "chat");
+      w.attr("id", "to-juliet-1").start(ns::server, "body").text(token_in).end().end();
+      if (!m.send_serialized(world_domain, domain, w.buffer())) cells[0].detail = "send refused ";
+    }
+    if (finishing) m.close();
+  };
+  machine_link<session::s2s_initiator>::event_fn v_event = [&](session::s2s_initiator&, const session::event& ev) {
+    if (ev.kind != session::event_kind::verify_result) return;
+    v_valid = ev.valid;
+    our_verdict = ev.valid;
+    if (!receiver.answer_dialback(asked->originating, asked->receiving, ev.valid)) cells[1].detail = "answer refused ";
+  };
+  machine_link<session::s2s_initiator>::tick_fn v_tick = [&](session::s2s_initiator& m) {
+    if (m.ended()) return;
+    if (!asked_v && m.state() == session::s2s_initiator_state::established) {
+      asked_v = true;
+      m.verify(asked->originating, asked->receiving, asked->id, asked->key);
+    }
+    if (v_valid) m.close();  // a verify-only stream is done after its answer
+  };
+
+  // A new s2s stream of ours to Prosody's s2s port (O: originating, V: verify only).
+  auto open_to_prosody = [&](std::optional<session::s2s_initiator>& m, bool dialback, const std::string& name,
+                             const machine_link<session::s2s_initiator>::event_fn& on_event,
+                             const machine_link<session::s2s_initiator>::tick_fn& tick) {
+    auto io = spawn({"socat", "STDIO", "TCP:127.0.0.1:" + std::to_string(s2s_port)});
+    if (!io) return false;
+    m.emplace(s2s_to_prosody(dialback));
+    ios.push_back(std::make_unique<fd_link>(*io));
+    links.push_back(std::make_unique<machine_link<session::s2s_initiator>>(*m, *ios.back(), cctx, false, tr,
+                                                                             name + "(us)", name + "(Prosody)",
+                                                                             on_event, tick));
+    return true;
+  };
+  const auto deadline = steady::now() + std::chrono::seconds(40);
+  bool timed_out = false;
+  for (;;) {
+    for (auto& l : links) l->pump();
+    if (online && !originating) {
+      if (!open_to_prosody(originating, true, "O", o_event, o_tick)) return fail("cannot start socat");
+      continue;
+    }
+    if (asked && !verifier) {
+      if (!open_to_prosody(verifier, false, "V", v_event, v_tick)) return fail("cannot start socat");
+      continue;
+    }
+    if (got_from_juliet && !finishing) {
+      finishing = true;
+      continue;
+    }
+    bool all = true;
+    for (auto& l : links) all = all && l->finished();
+    if (all) break;
+    if (steady::now() > deadline) {
+      timed_out = true;
+      break;
+    }
+    for (auto& l : links) l->wait_input(links.size() > 1 ? 20 : 100);
+  }
+  for (auto& l : links) l->finish_tls();
+  for (auto& io : ios) io->finish();
+  SSL_CTX_free(cctx);
+  SSL_CTX_free(sctx);
+
+  const std::string tls = links[0]->res.tls_version.empty() ? "none" : links[0]->res.tls_version;
+  // R's answer to Prosody's <db:verify/> (the authoritative role) is in its output.
+  const bool r_answered_verify = tr.text.find("R(us): <db:verify") != std::string::npos &&
+                                 tr.text.find("type='valid'", tr.text.find("R(us): <db:verify")) != std::string::npos;
+  std::ostringstream d0, d1;
+  cells[0].pass = o_valid == true && r_answered_verify && got_from_romeo && romeo_from.rfind(romeo, 0) == 0 &&
+                  originating && originating->end().reason == session::end_reason::local_close;
+  d0 << "O got " << (o_valid ? (*o_valid ? "valid" : "invalid") : "no verdict")
+     << (r_answered_verify ? ", R answered Prosody's db:verify valid" : ", no db:verify answered")
+     << ", juliet got romeo's message=" << got_from_romeo;
+  if (originating) d0 << " O end=" << to_string(originating->end().reason);
+  cells[1].pass = asked && v_valid == true && got_from_juliet && juliet_from.rfind(juliet, 0) == 0 &&
+                  receiver.end().reason == session::end_reason::local_close &&
+                  client.end().reason == session::end_reason::local_close;
+  d1 << "Prosody asked=" << asked.has_value() << ", its verify said "
+     << (v_valid ? (*v_valid ? "valid" : "invalid") : "nothing") << ", romeo got juliet's message=" << got_from_juliet
+     << " R end=" << to_string(receiver.end().reason) << " C end=" << to_string(client.end().reason);
+  for (int i = 0; i < 2; ++i) {
+    auto& c = cells[static_cast<std::size_t>(i)];
+    c.tls = tls + " (our cert)";
+    c.detail += (i == 0 ? d0 : d1).str();
+    if (timed_out) c.detail += " TIMED OUT";
+    c.seconds = std::chrono::duration<double>(steady::now() - t0).count();
+  }
+  cells[0].tls = "none";
+  if (links.size() > 2 && !links[2]->res.tls_version.empty())  // links[2] is O (made before V)
+    cells[0].tls = links[2]->res.tls_version + (links[2]->res.tls_verified ? " (verified)" : " (NOT verified)");
+  if (!cells[0].pass || !cells[1].pass || verbose)
+    std::fprintf(stderr, "---- transcript (full dialback with Prosody) ----\n%s----\n", tr.text.c_str());
+  return cells;
+}
+
 // ------------------------------------------- our server (socat EXEC) -------
 
 struct one_account final : sasl::credential_store {
@@ -625,12 +968,8 @@ int serve(const std::string& mech_name, const std::string& cert, const std::stri
           bool scram_final_in_success) {
   auto mech = sasl::parse_mechanism_name(mech_name);
   if (!mech) return 2;
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    std::fprintf(stderr, "serve: cannot load %s / %s: %s\n", cert.c_str(), key.c_str(), openssl_errors().c_str());
-    return 2;
-  }
+  SSL_CTX* ctx = server_ctx(cert, key);
+  if (!ctx) return 2;
   openssl_random rng;
   one_account accounts;
   any_resource resources;
@@ -851,6 +1190,7 @@ int run_all(std::map<std::string, std::string>& a) {
   const int ejabberd_port = std::atoi(arg(a, "--ejabberd-port").c_str());
   const int strophe_base = std::atoi(arg(a, "--strophe-port-base").c_str());
   const std::string cafile = arg(a, "--cafile");
+  const std::string keyfile = arg(a, "--keyfile");
   const std::string server_log = arg(a, "--server-log");
   std::vector<cell> cells;
   using sasl::mechanism_id;
@@ -882,12 +1222,14 @@ int run_all(std::map<std::string, std::string>& a) {
   // 5. Prosody as the authoritative server: <db:verify/>
   for (auto v : {verify_case::valid, verify_case::wrong_secret, verify_case::wrong_id})
     cells.push_back(run_verify_session(prosody_s2s_port, cafile, dialback_secret, v));
+  // 6. full dialback both ways with Prosody, a message delivered each way
+  for (auto& c : run_dialback_world(prosody_port, prosody_s2s_port, cafile, keyfile)) cells.push_back(std::move(c));
 
   int failed = 0;
-  std::printf("%-11s %-15s %-14s %-22s %-36s %-5s %6s  %s\n", "peer", "our role", "mechanism", "TLS", "scenario",
+  std::printf("%-11s %-23s %-14s %-22s %-36s %-5s %6s  %s\n", "peer", "our role", "mechanism", "TLS", "scenario",
               "ok", "sec", "detail");
   for (const auto& c : cells) {
-    std::printf("%-11s %-15s %-14s %-22s %-36s %-5s %6.2f  %s\n", c.peer.c_str(), c.role.c_str(),
+    std::printf("%-11s %-23s %-14s %-22s %-36s %-5s %6.2f  %s\n", c.peer.c_str(), c.role.c_str(),
                 c.mechanism.c_str(), c.tls.c_str(), c.scenario.c_str(), c.pass ? "PASS" : "FAIL", c.seconds,
                 c.detail.c_str());
     failed += !c.pass;
