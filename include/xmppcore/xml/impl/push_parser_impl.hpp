@@ -83,7 +83,7 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
       } else {
         clear_arena();
       }
-    } else if (cur_.buf || cur_.node || cur_.attr || cur_.decl || cur_.src) {
+    } else if ((cur_.node | cur_.attr | cur_.decl | cur_.buf | cur_.src) != 0) {  // one test, not five branches
       st_.buf.erase_front(cur_.buf);
       st_.nodes.erase(st_.nodes.begin(), st_.nodes.begin() + cur_.node);
       st_.attrs.erase(st_.attrs.begin(), st_.attrs.begin() + cur_.attr);
