@@ -316,6 +316,9 @@ class machine_link final : public any_link {
     flush();
   }
   bool finished() const override { return io_.eof || (m_.ended() && !m_.wants_output()); }
+  /// Bytes written raw, right after the machine's first output (a probe of
+  /// what the peer does with something our machines never send).
+  void inject_after_first_write(std::string bytes) { inject_ = std::move(bytes); }
   void wait_input(int ms) override {
     if (finished()) return;
     std::string got = io_.read_some(ms);
@@ -357,6 +360,11 @@ class machine_link final : public any_link {
       const bool ok = tls_ ? tls_->write_plain(out) : io_.write_all(out);
       if (!ok) res.problem = "write failed";
       m_.mark_sent(out.size());
+      if (!inject_.empty()) {
+        tr_.add(me_ + " (injected)", inject_);
+        if (!(tls_ ? tls_->write_plain(inject_) : io_.write_all(inject_))) res.problem = "write failed";
+        inject_.clear();
+      }
     }
     if (tls_ && !io_.write_all(tls_->take_cipher())) res.problem = "write failed";
   }
@@ -410,7 +418,7 @@ class machine_link final : public any_link {
   tick_fn tick_;
   std::unique_ptr<tls_link> tls_;
   bool handshaking_ = false, lingered_ = false;
-  std::string raw_in_, plain_in_;
+  std::string raw_in_, plain_in_, inject_;
 };
 
 // Runs one machine until it ends (and its goodbye is flushed), the transport
@@ -418,8 +426,9 @@ class machine_link final : public any_link {
 template <class M>
 loop_result run_machine(M& m, fd_link& io, SSL_CTX* ctx, bool server, transcript& tr, std::string_view me,
                         std::string_view peer, const std::function<void(M&, const session::event&)>& on_event,
-                        const std::function<void(M&)>& tick) {
+                        const std::function<void(M&)>& tick, std::string inject = {}) {
   machine_link<M> link(m, io, ctx, server, tr, std::string(me), std::string(peer), on_event, tick);
+  link.inject_after_first_write(std::move(inject));
   const auto deadline = steady::now() + session_budget;
   for (;;) {
     link.pump();
@@ -462,7 +471,15 @@ SSL_CTX* client_ctx(const std::string& cafile) {
 
 // ------------------------------------ our client -> Prosody, ejabberd ---
 
-enum class client_case { ok, wrong_password, wrong_host };
+// comment: the ok session with an XML comment written right after our first
+// stream header, which no XMPP entity may send (draft §11.1, RFC 6120 §11.1);
+// a probe of the peer's parser.
+enum class client_case { ok, wrong_password, wrong_host, comment };
+
+// What a peer does with the comment: ignores it (the draft's "MUST ignore the
+// data"), or ends the stream with <not-well-formed/> (RFC 6120 §11.1 wants a
+// stream error, preferably <restricted-xml/>).
+enum class comment_answer { ignored, not_well_formed };
 
 struct cell {
   std::string peer, role, mechanism, tls, scenario;
@@ -477,7 +494,7 @@ std::string condition_name(const std::optional<sasl_condition>& c) {
 
 // One c2s_client session against the server `peer` listening on `port`.
 cell run_client_session(const std::string& peer, int port, const std::string& cafile, sasl::mechanism_id mech,
-                        client_case what) {
+                        client_case what, comment_answer expected = comment_answer::ignored) {
   const auto t0 = steady::now();
   cell c;
   c.peer = peer;
@@ -485,6 +502,7 @@ cell run_client_session(const std::string& peer, int port, const std::string& ca
   c.mechanism = std::string(sasl::to_string(mech));
   c.scenario = what == client_case::ok               ? "bind, message to self, ping, close"
                : what == client_case::wrong_password ? "wrong password"
+               : what == client_case::comment        ? "comment after our header (§11.1)"
                                                      : "wrong 'to' (stream error)";
   openssl_random rng;
   session::c2s_client_config cfg;
@@ -533,7 +551,7 @@ cell run_client_session(const std::string& peer, int port, const std::string& ca
     }
   };
   std::function<void(session::c2s_client&)> tick = [&](session::c2s_client& m) {
-    if (what != client_case::ok || !ready) return;
+    if ((what != client_case::ok && what != client_case::comment) || !ready) return;
     if (!sent) {
       sent = true;
       // Available presence first: both servers deliver a message to a bare JID
@@ -552,7 +570,9 @@ cell run_client_session(const std::string& peer, int port, const std::string& ca
       m.close();
     }
   };
-  const auto r = run_machine<session::c2s_client>(client, *io, ctx, false, tr, "C", "S", on_event, tick);
+  const auto r = run_machine<session::c2s_client>(
+      client, *io, ctx, false, tr, "C", "S", on_event, tick,
+      what == client_case::comment ? "<!-- xmppcore interop: a comment, which RFC 6120 11.1 forbids -->" : "");
   io->finish();
   SSL_CTX_free(ctx);
   const auto& end = client.end();
@@ -561,6 +581,15 @@ cell run_client_session(const std::string& peer, int port, const std::string& ca
   d << "end=" << to_string(end.reason);
   if (end.condition) d << " <" << to_string(*end.condition) << "/>";
   switch (what) {
+    case client_case::comment:
+      if (expected == comment_answer::not_well_formed) {
+        c.mechanism = "-";
+        c.pass = stream_error_event && end.reason == session::end_reason::stream_error_received &&
+                 end.condition == stream_condition::xml_not_well_formed && client.peer_error() &&
+                 client.peer_error()->condition == stream_condition::xml_not_well_formed;
+        break;
+      }
+      [[fallthrough]];
     case client_case::ok:
       c.pass = ready && got_message && got_pong && end.reason == session::end_reason::local_close &&
                client.mechanism() == c.mechanism && client.tls_active() && r.tls_verified &&
@@ -1219,10 +1248,16 @@ int run_all(std::map<std::string, std::string>& a) {
   // 4. their stream errors for a 'to' they do not serve
   cells.push_back(run_client_session("Prosody", prosody_port, cafile, mechanism_id::scram_sha1, client_case::wrong_host));
   cells.push_back(run_client_session("ejabberd", ejabberd_port, cafile, mechanism_id::scram_sha1, client_case::wrong_host));
-  // 5. Prosody as the authoritative server: <db:verify/>
+  // 5. a comment after our header (pinned quirks): Prosody ends the stream
+  // with <not-well-formed/>, ejabberd ignores it
+  cells.push_back(run_client_session("Prosody", prosody_port, cafile, mechanism_id::scram_sha256, client_case::comment,
+                                     comment_answer::not_well_formed));
+  cells.push_back(run_client_session("ejabberd", ejabberd_port, cafile, mechanism_id::scram_sha256, client_case::comment,
+                                     comment_answer::ignored));
+  // 6. Prosody as the authoritative server: <db:verify/>
   for (auto v : {verify_case::valid, verify_case::wrong_secret, verify_case::wrong_id})
     cells.push_back(run_verify_session(prosody_s2s_port, cafile, dialback_secret, v));
-  // 6. full dialback both ways with Prosody, a message delivered each way
+  // 7. full dialback both ways with Prosody, a message delivered each way
   for (auto& c : run_dialback_world(prosody_port, prosody_s2s_port, cafile, keyfile)) cells.push_back(std::move(c));
 
   int failed = 0;
