@@ -4,9 +4,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <random>
 #include <string>
+#include <vector>
 
 using namespace xmppcore::xml::detail;
 
@@ -162,3 +165,103 @@ TEST_CASE("skip_nonascii_chars agrees with its definition on random runs") {
       CHECK(skip_nonascii_chars(s.data() + from, e) == nonascii_run_reference(s.data() + from, e));
   }
 }
+
+#if XMPPCORE_XML_AVX2
+namespace {
+// Where a byte-at-a-time reading of character data stops (XML §2.4, §2.2):
+// markup ('<', '&', '>'), a control character other than TAB and LF, or a
+// byte that does not start a whole valid non-ASCII Char. `bounds` collects
+// the character boundaries passed on the way.
+const char* text_stop_reference(const char* p, const char* end, std::vector<const char*>& bounds) {
+  bounds.assign(1, p);
+  while (p < end) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x80) {
+      if (c == '<' || c == '&' || c == '>' || (c < 0x20 && c != '\t' && c != '\n')) break;
+      ++p;
+    } else {
+      const auto n = nonascii_char_reference(reinterpret_cast<const unsigned char*>(p),
+                                             reinterpret_cast<const unsigned char*>(end));
+      if (n == 0) break;
+      p += n;
+    }
+    bounds.push_back(p);
+  }
+  return p;
+}
+bool markup_or_control(char ch) {
+  const auto c = static_cast<unsigned char>(ch);
+  return c == '<' || c == '&' || c == '>' || (c < 0x20 && c != '\t' && c != '\n');
+}
+void check_text_avx2(const std::string& s, std::size_t from) {
+  std::vector<const char*> bounds;
+  const char* p = s.data() + from;
+  const char* e = s.data() + s.size();
+  const char* ref = text_stop_reference(p, e, bounds);
+  const char* got = skip_text_avx2(p, e);
+  // never past the reference stop, always on a character boundary, and
+  // exactly the stop when it reports markup
+  const bool on_boundary = std::find(bounds.begin(), bounds.end(), got) != bounds.end();
+  const bool exact_if_markup = got == e || !markup_or_control(*got) || got == ref;
+  if (got > ref || !on_boundary || !exact_if_markup) {
+    CAPTURE(s.size());
+    CAPTURE(from);
+    CAPTURE(got - p);
+    CAPTURE(ref - p);
+    CHECK(got <= ref);
+    CHECK(on_boundary);
+    CHECK(exact_if_markup);
+  }
+}
+}  // namespace
+
+TEST_CASE("skip_text_avx2 against a byte-at-a-time reading of character data, at every alignment") {
+  if (!cpu_has_avx2()) return;  // the parser does not take this path here either
+  std::mt19937_64 rng(7);
+  // whole characters (valid and not), markup and line ends; the run lengths
+  // straddle the 32-byte blocks
+  static const std::string pool[] = {"a",        "hello ",       " ",           "\t",       "\n",
+                                     "\r",       "<",            "&",           ">",        "]",
+                                     "\x01",     "\xC3\xA9",     "\xD0\x96",    "\xE4\xBD\xA0", "\xEF\xBF\xBD",
+                                     "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBE", "\xEF\xBF\xBF",
+                                     "\xED\xA0\x80", "\xE0\x9F\xBF", "\xC0\xAF", "\xF4\x90\x80\x80", "\xF0\x8F\xBF\xBF",
+                                     "\xF5\x80\x80\x80", "\x80", "\xC3", "\xE4\xBD", "\xF0\x9F\x98", "\xFF"};
+  constexpr std::size_t n_valid_or_plain = 17;  // pool[0..16]: never an error by themselves (markup aside)
+  for (int round = 0; round < 6000; ++round) {
+    std::string s;
+    const std::size_t target = 32 + rng() % 140;
+    const bool clean = rng() % 2 == 0;  // half the rounds: valid text, markup only rarely
+    while (s.size() < target) {
+      std::size_t k = rng() % (clean ? n_valid_or_plain : std::size(pool));
+      if (clean && k >= 5 && k <= 10 && rng() % 8 != 0) k = 0;
+      s += pool[k];
+    }
+    for (std::size_t from = 0; from < 33 && from < s.size(); ++from) check_text_avx2(s, from);
+  }
+  // every byte value at every position of a valid 96-byte run
+  std::string base;
+  while (base.size() < 96) base += "\xD0\x96x\xE4\xBD\xA0 \xF0\x9F\x98\x80\xC3\xA9" "ab";
+  base.resize(96);
+  for (std::size_t at = 0; at < 70; ++at)
+    for (int b = 0; b < 256; ++b) {
+      std::string s = base;
+      s[at] = static_cast<char>(b);
+      check_text_avx2(s, 0);
+    }
+}
+
+TEST_CASE("skip_text_avx2 goes through long valid text and stops exactly at markup") {
+  if (!cpu_has_avx2()) return;
+  std::string s;
+  while (s.size() < 300) s += "Привет, 世界! 😀 caf\xC3\xA9\t\n";
+  const std::size_t text = s.size();
+  s += "</body>";
+  s += std::string(40, 'x');
+  for (std::size_t from = 0; from < 40; ++from) {
+    const char* p = s.data() + from;
+    // start on a character boundary only
+    if ((static_cast<unsigned char>(*p) & 0xC0) == 0x80) continue;
+    CHECK(skip_text_avx2(p, s.data() + s.size()) == s.data() + text);
+  }
+}
+#endif

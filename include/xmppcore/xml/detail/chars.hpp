@@ -7,6 +7,15 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+// AVX2 paths are compiled for x86-64 with GCC or clang whatever the build
+// flags (a target attribute per function) and taken only when the CPU has
+// AVX2 (checked at run time): one header serves every x86-64 machine.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define XMPPCORE_XML_AVX2 1
+#include <immintrin.h>
+#else
+#define XMPPCORE_XML_AVX2 0
+#endif
 #include <string_view>
 
 namespace xmppcore::xml::detail {
@@ -293,6 +302,129 @@ inline const char* skip_nonascii_chars(const char* p, const char* end) noexcept 
   }
   return p;
 }
+
+#if XMPPCORE_XML_AVX2
+/// Whether the CPU running this has AVX2 (cpuid, cached by the runtime).
+inline bool cpu_has_avx2() noexcept { return __builtin_cpu_supports("avx2") != 0; }
+
+/// The UTF-8 check of a 32-byte block works on the high and low nibble of
+/// the previous byte and the high nibble of the current one: each error
+/// below is a conjunction of one set of values per nibble, so three table
+/// lookups ANDed together flag every byte pair that breaks RFC 3629 §4
+/// (after Keiser and Lemire, "Validating UTF-8 in less than one instruction
+/// per byte", 2021). The tables are built here from those sets.
+namespace utf8_nibbles {
+enum : std::uint8_t {
+  too_short = 0x01,   // a lead byte not followed by a continuation byte
+  too_long = 0x02,    // ASCII followed by a continuation byte
+  overlong_3 = 0x04,  // E0 80..9F
+  too_large = 0x08,   // F4 90..BF, F5..FF 90..BF
+  surrogate = 0x10,   // ED A0..BF
+  overlong_2 = 0x20,  // C0, C1 with a continuation byte
+  f0_f5_80 = 0x40,    // F0 80..8F (overlong), F5..FF 80..8F (too large)
+  two_conts = 0x80,   // a continuation byte after a continuation byte
+};
+struct nibble_sets {
+  std::uint16_t hi1, lo1, hi2;  // bit n: nibble value n is in the set
+};
+constexpr std::uint16_t range(int a, int b) { return static_cast<std::uint16_t>(((1u << (b + 1)) - 1) & ~((1u << a) - 1)); }
+inline constexpr nibble_sets sets[8] = {
+    {range(0xC, 0xF), range(0, 0xF), static_cast<std::uint16_t>(range(0, 7) | range(0xC, 0xF))},  // too_short
+    {range(0, 7), range(0, 0xF), range(8, 0xB)},                                                   // too_long
+    {range(0xE, 0xE), range(0, 0), range(8, 9)},                                                   // overlong_3
+    {range(0xF, 0xF), range(4, 0xF), range(9, 0xB)},                                               // too_large
+    {range(0xE, 0xE), range(0xD, 0xD), range(0xA, 0xB)},                                           // surrogate
+    {range(0xC, 0xC), range(0, 1), range(8, 0xB)},                                                 // overlong_2
+    {range(0xF, 0xF), static_cast<std::uint16_t>(range(0, 0) | range(5, 0xF)), range(8, 8)},       // f0_f5_80
+    {range(8, 0xB), range(0, 0xF), range(8, 0xB)},                                                 // two_conts
+};
+// which: 0 = high nibble of the previous byte, 1 = its low nibble, 2 = high nibble of this byte
+constexpr std::array<std::uint8_t, 32> table(int which) {
+  std::array<std::uint8_t, 32> t{};
+  for (int v = 0; v < 16; ++v) {
+    std::uint8_t bits = 0;
+    for (int b = 0; b < 8; ++b) {
+      const std::uint16_t set = which == 0 ? sets[b].hi1 : which == 1 ? sets[b].lo1 : sets[b].hi2;
+      if (set & (1u << v)) bits = static_cast<std::uint8_t>(bits | (1u << b));
+    }
+    t[v] = t[v + 16] = bits;  // the same in both 128-bit lanes (vpshufb looks up per lane)
+  }
+  return t;
+}
+inline constexpr std::array<std::uint8_t, 32> prev_hi = table(0), prev_lo = table(1), cur_hi = table(2);
+}  // namespace utf8_nibbles
+
+/// AVX2, character data (XML §2.4, §2.2): from p (a character boundary),
+/// 32 bytes at a time while at least 32 remain, past plain bytes (ASCII
+/// other than '<', '&', '>' and control characters; TAB and LF are plain
+/// here) and whole non-ASCII characters that are XML Chars. Returns the first
+/// '<', '&', '>' or control character when everything before it is valid;
+/// otherwise a character boundary at or before the first byte it could not
+/// vouch for (a malformed or cut sequence, U+FFFE/U+FFFF, the last bytes),
+/// for the scalar scanners to go on from. Never past a byte they would stop at.
+[[gnu::target("avx2")]] inline const char* skip_text_avx2(const char* p, const char* end) noexcept {
+  using namespace utf8_nibbles;
+  const char* const start = p;
+  const __m256i t_prev_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(prev_hi.data()));
+  const __m256i t_prev_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(prev_lo.data()));
+  const __m256i t_cur_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cur_hi.data()));
+  const __m256i nib = _mm256_set1_epi8(0x0F), lt = _mm256_set1_epi8('<'), amp = _mm256_set1_epi8('&'),
+                gt = _mm256_set1_epi8('>'), tab = _mm256_set1_epi8('\t'), lf = _mm256_set1_epi8('\n'),
+                c1f = _mm256_set1_epi8(0x1F), e0 = _mm256_set1_epi8(static_cast<char>(0xE0)),
+                f0 = _mm256_set1_epi8(static_cast<char>(0xF0)), ef = _mm256_set1_epi8(static_cast<char>(0xEF)),
+                bf = _mm256_set1_epi8(static_cast<char>(0xBF)), one = _mm256_set1_epi8(1),
+                top = _mm256_set1_epi8(static_cast<char>(0x80)), zero = _mm256_setzero_si256();
+  __m256i prev = zero;  // the bytes before p count as ASCII: p is a character boundary
+  while (end - p >= 32) {
+    const __m256i in = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    // the previous 1, 2, 3 bytes of each byte (across the 128-bit lanes and the blocks)
+    const __m256i carry = _mm256_permute2x128_si256(prev, in, 0x21);
+    const __m256i prev1 = _mm256_alignr_epi8(in, carry, 15), prev2 = _mm256_alignr_epi8(in, carry, 14),
+                  prev3 = _mm256_alignr_epi8(in, carry, 13);
+    const __m256i special_pairs =
+        _mm256_and_si256(_mm256_and_si256(_mm256_shuffle_epi8(t_prev_hi, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nib)),
+                                          _mm256_shuffle_epi8(t_prev_lo, _mm256_and_si256(prev1, nib))),
+                         _mm256_shuffle_epi8(t_cur_hi, _mm256_and_si256(_mm256_srli_epi16(in, 4), nib)));
+    // Third and fourth bytes of a sequence must be continuation bytes, and
+    // there two_conts is no error: the XOR clears it where it is expected and
+    // sets it where a continuation byte is missing.
+    const __m256i must_cont = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_max_epu8(prev2, e0), prev2),
+                                              _mm256_cmpeq_epi8(_mm256_max_epu8(prev3, f0), prev3));
+    const __m256i err = _mm256_xor_si256(special_pairs, _mm256_and_si256(must_cont, top));
+    // EF BF BE and EF BF BF: U+FFFE and U+FFFF are not Chars
+    const __m256i nonchar = _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(prev2, ef), _mm256_cmpeq_epi8(prev1, bf)),
+                                             _mm256_cmpeq_epi8(_mm256_or_si256(in, one), bf));
+    const __m256i control = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpeq_epi8(in, tab), _mm256_cmpeq_epi8(in, lf)),
+                                                _mm256_cmpeq_epi8(_mm256_min_epu8(in, c1f), in));
+    const __m256i markup = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(in, lt), _mm256_cmpeq_epi8(in, amp)),
+                                           _mm256_or_si256(_mm256_cmpeq_epi8(in, gt), control));
+    const auto bad = ~static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(err, zero))) |
+                     static_cast<std::uint32_t>(_mm256_movemask_epi8(nonchar));
+    const auto stop = static_cast<std::uint32_t>(_mm256_movemask_epi8(markup));
+    if ((bad | stop) != 0) {
+      if (stop != 0) {
+        const unsigned j = static_cast<unsigned>(__builtin_ctz(stop));
+        // everything up to the stop byte checked out (an error at the stop
+        // byte itself is a sequence it cuts short)
+        const std::uint32_t upto = j == 31 ? 0xFFFFFFFFu : (2u << j) - 1;
+        if ((bad & upto) == 0) return p + j;
+      }
+      break;
+    }
+    prev = in;
+    p += 32;
+  }
+  // The last block checked may end inside a sequence whose rest is unchecked:
+  // go back to the lead byte of its last character (at most three
+  // continuation bytes follow it), which the scalar scanners then read whole.
+  if (p != start) {
+    const char* q = p - 1;
+    while (q > p - 4 && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) --q;
+    if (static_cast<unsigned char>(*q) >= 0xC0) p = q;
+  }
+  return p;
+}
+#endif
 
 /// The parser's wording of a refused character.
 constexpr std::string_view char_error(char_status s) noexcept {

@@ -497,8 +497,25 @@ inline const char* push_parser::scan_text(const char* p, const char* end, bool& 
   }
   const char* s = p;
   bool cut = false;
+#if XMPPCORE_XML_AVX2
+  const bool avx2 = detail::cpu_has_avx2();
+#endif
   for (;;) {
+#if XMPPCORE_XML_AVX2
+    if (end - p >= 32 && avx2) {
+      p = detail::skip_text_avx2(p, end);
+      // The common result is markup that ends the run; otherwise the scalar
+      // scan goes on (after a cut or malformed sequence, or the last bytes).
+      if (p != end) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (c >= 0x20 && c < 0x80 && c != '<' && c != '&' && c != '>') p = detail::find_text_special(p, end);
+      }
+    } else {
+      p = detail::find_text_special(p, end);
+    }
+#else
     p = detail::find_text_special(p, end);
+#endif
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
