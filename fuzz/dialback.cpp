@@ -663,6 +663,7 @@ struct receiver_side final : hooks {
     switch (ev.kind) {
       case se::event_kind::stream_opened:
       case se::event_kind::stream_error_received:
+      case se::event_kind::sasl_failed:  // our <failure/> to a bad <auth/>
       case se::event_kind::closed: return false;
       case se::event_kind::switch_to_tls:
         if (!take_tls_switch(m, o.fails && !in_prefix, tls_identity)) return false;

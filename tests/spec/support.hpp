@@ -175,7 +175,8 @@ struct expat_builder {
 /// Reads a piece of a stream with expat. A piece that starts with an XML
 /// declaration or a stream header is read as a new document; any other piece
 /// (depth-1 elements, </stream:stream>) is read inside a jabber:client stream
-/// root that declares the 'stream' prefix, as it would be on the wire.
+/// root that declares the 'stream' prefix and dialback's 'db' (draft §8.3
+/// step 2: an s2s header declares it), as it would be on the wire.
 inline stream_reading read_stream(std::string_view bytes) {
   stream_reading r;
   const auto first = bytes.find_first_not_of(" \t\r\n");
@@ -211,7 +212,9 @@ inline stream_reading read_stream(std::string_view bytes) {
   });
   bool ok = true;
   if (!document) {
-    const std::string_view root = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+    const std::string_view root =
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+        "xmlns:db='jabber:server:dialback'>";
     ok = XML_Parse(p, root.data(), static_cast<int>(root.size()), XML_FALSE) == XML_STATUS_OK;
     b.pending_decls.clear();
   }

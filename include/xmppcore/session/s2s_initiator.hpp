@@ -11,6 +11,9 @@
 //     STARTTLS per tls_policy ──▶ <proceed/> STOP after its '>' (§5.1 rule 6), then a new stream
 //     after TLS, EXTERNAL offered and allowed: <auth mechanism='EXTERNAL'/> ──▶ <success/>:
 //       the pair (O, R) is authenticated; no dialback needed (§8.1)
+//     else DIGEST-MD5 offered and a shared secret configured (draft §6.1 rule 6:
+//       the simple user name is our domain O; §6.6): <auth mechanism='DIGEST-MD5'/>,
+//       challenge/response, the server's rspauth checked ──▶ <success/>, as EXTERNAL
 //     otherwise, with dialback: <db:result from=O to=R>KEY</db:result> ──▶   (step 4)
 //   established        ◀── <db:result type='valid'|'invalid'|'error'/>   (step 10)
 //                      ◀── <db:verify type='valid'|'invalid' id=…/>      (step 9, verify())
@@ -35,6 +38,8 @@
 #include <xmppcore/crypto/random_source.hpp>
 #include <xmppcore/dialback/elements.hpp>
 #include <xmppcore/dialback/key.hpp>
+#include <xmppcore/sasl/digest_md5.hpp>
+#include <xmppcore/sasl/payload.hpp>
 #include <xmppcore/session/c2s_client.hpp>
 #include <xmppcore/session/detail/stream_machine.hpp>
 #include <xmppcore/session/event.hpp>
@@ -52,6 +57,11 @@ struct s2s_initiator_config {
   tls_policy tls = tls_policy::if_offered;
   /// After TLS, authenticate with SASL EXTERNAL when offered (then no dialback, §8.1).
   bool sasl_external = true;
+  /// DIGEST-MD5 between servers (draft §6.1 rule 6, §6.6): the secret shared
+  /// with remote_domain, used when the peer offers DIGEST-MD5 and EXTERNAL is
+  /// not taken; our user name is local_domain. Empty: not used. Needs `random`.
+  std::string sasl_secret;
+  crypto::random_source* random = nullptr;  ///< DIGEST-MD5's cnonce
   /// Ask dialback for (local_domain, remote_domain) as soon as the stream allows.
   /// False for a stream used only for verify() (the receiving server's side of step 8).
   bool dialback = true;
@@ -205,19 +215,44 @@ class s2s_initiator final : public detail::stream_machine {
         }
         return fail_here(stream_condition::unsupported_stanza_type, "expected <proceed/> or <failure/>");
       case s2s_initiator_state::expecting_sasl_outcome:
+        if (mech_ && e.is(ns::xmpp_sasl, "challenge")) {
+          auto d = sasl::decode_payload(e.text_view());
+          auto r = d ? mech_->respond(d->has_value() ? std::string_view(**d) : std::string_view{})
+                     : result<std::string, sasl::client_error>(unexpected{sasl::client_error{}});
+          if (!r) {  // draft §6.2 step 5: we abort; dialback may still follow (§8.1)
+            write(negotiation::sasl_abort());
+            mech_.reset();
+            awaiting_abort_answer_ = true;
+            return;
+          }
+          write(negotiation::sasl_element("response", std::optional<std::string_view>(*r)));
+          return;
+        }
         if (e.is(ns::xmpp_sasl, "success")) {
+          if (awaiting_abort_answer_)
+            return give_up(end_reason::policy_refused, "success after we aborted the SASL exchange");
+          if (mech_) {
+            auto d = sasl::decode_payload(e.text_view());
+            const bool proven =
+                d && mech_->finish(d->has_value() ? std::optional<std::string_view>(**d) : std::nullopt).has_value();
+            mech_.reset();
+            // Mutual authentication: a server that did not prove it knows the secret is not trusted (RFC 2831 §2.1.3).
+            if (!proven) return give_up(end_reason::policy_refused, "the peer did not prove that it knows the secret");
+          }
           authenticated_ = true;
           pairs_.push_back({cfg_.local_domain, cfg_.remote_domain, pair_state::valid, {}});
           auto& ev = push(event_kind::authenticated);
-          ev.mechanism = "EXTERNAL";
+          ev.mechanism = mech_name_;
           ev.identity = cfg_.local_domain;
           parser_.restart();  // draft §6.2 step 3
           open_stream();
           return;
         }
         if (e.is(ns::xmpp_sasl, "failure")) {
+          mech_.reset();
+          awaiting_abort_answer_ = false;
           push(event_kind::sasl_failed).condition = negotiation::read_sasl_failure(e);
-          // EXTERNAL refused: dialback may still work on this stream (§8.1 fallback).
+          // SASL refused: dialback may still work on this stream (§8.1 fallback).
           return begin_dialback(true);
         }
         return fail_here(stream_condition::unsupported_stanza_type, "expected a SASL outcome");
@@ -244,11 +279,26 @@ class s2s_initiator final : public detail::stream_machine {
       push(event_kind::ready).identity = cfg_.remote_domain;
       return flush_valid();
     }
-    bool external = false;
+    bool external = false, digest = false;
     if (f->mechanisms)
-      for (const auto& m : *f->mechanisms) external |= m == "EXTERNAL";
+      for (const auto& m : *f->mechanisms) {
+        external |= m == sasl::mechanism_name::external;
+        digest |= m == sasl::mechanism_name::digest_md5;
+      }
     if (tls_done_ && external && cfg_.sasl_external) {
       write(negotiation::sasl_auth("EXTERNAL", std::string_view{}));  // "=": no authzid (draft §6.2 step 3)
+      mech_name_ = sasl::mechanism_name::external;
+      state_ = s2s_initiator_state::expecting_sasl_outcome;
+      return;
+    }
+    if (digest && !cfg_.sasl_secret.empty() && cfg_.random) {
+      sasl::digest_md5_client_options o;
+      o.username = cfg_.local_domain;  // draft §6.1 rule 6: the sending domain
+      o.password = cfg_.sasl_secret;
+      o.host = cfg_.remote_domain;     // digest-uri xmpp/<remote domain>
+      mech_.emplace(std::move(o), *cfg_.random);
+      mech_name_ = sasl::mechanism_name::digest_md5;
+      write(negotiation::sasl_auth(mech_name_, std::nullopt));  // the server speaks first (RFC 2831 §2.1)
       state_ = s2s_initiator_state::expecting_sasl_outcome;
       return;
     }
@@ -324,6 +374,9 @@ class s2s_initiator final : public detail::stream_machine {
   std::vector<pair_rec> pairs_;
   std::vector<verify_rec> verifies_;
   std::size_t held_bytes_ = 0;
+  std::optional<sasl::digest_md5_client> mech_;  // DIGEST-MD5 in progress
+  std::string_view mech_name_;                   // the mechanism tried (static text)
+  bool awaiting_abort_answer_ = false;           // we sent <abort/>: a <failure/> is due
   bool tls_done_ = false;
   bool authenticated_ = false;
   bool dialback_possible_ = false;

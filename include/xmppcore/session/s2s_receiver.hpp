@@ -12,6 +12,11 @@
 //   <starttls/>           ◀── <proceed/>  STOP after its '>' (draft §5.1 rule 6)
 //   <auth mechanism='EXTERNAL'/> (after TLS; the certificate's domain, or an
 //                             authzid that is a domain only, §6.1 rule 7) ◀── <success/>
+//   <auth mechanism='DIGEST-MD5'/> (with `credentials`; §6.1 rule 6, §6.6): the
+//                             simple user name is the peer's domain, the
+//                             secret the embedder shares with it; ◀── challenge,
+//                             response, rspauth challenge (as §6.6 shows),
+//                             empty response ◀── <success/>
 //   <db:result from=O to=R>KEY  (step 4): 'to' must be ours (<host-unknown/>);
 //       event dialback_requested; the embedder verifies KEY with the
 //       authoritative server of O (an s2s_initiator's verify()) and calls
@@ -45,6 +50,7 @@
 #include <xmppcore/dialback/elements.hpp>
 #include <xmppcore/dialback/key.hpp>
 #include <xmppcore/jid/jid.hpp>
+#include <xmppcore/sasl/digest_md5.hpp>
 #include <xmppcore/sasl/external.hpp>
 #include <xmppcore/sasl/payload.hpp>
 #include <xmppcore/session/c2s_server.hpp>
@@ -71,6 +77,13 @@ struct s2s_receiver_config {
   xml::limits limits = xml::limits::defaults();
   /// Dialback requests awaiting the embedder's answer at once (more: <policy-violation/>).
   std::size_t max_pending = 16;
+  /// DIGEST-MD5 between servers (draft §6.1 rule 6, §6.6): the secrets shared
+  /// with peer servers, looked up with the peer's domain as the user name and
+  /// our first host as the realm. Null: DIGEST-MD5 is not offered. With TLS
+  /// required it is offered after TLS only. Pointed-to object must outlive the machine.
+  sasl::credential_store* credentials = nullptr;
+  /// Failed SASL attempts allowed after the first (draft §6.2); then the stream ends.
+  unsigned sasl_retries = 2;
 };
 
 enum class s2s_receiver_state : std::uint8_t {
@@ -82,7 +95,9 @@ enum class s2s_receiver_state : std::uint8_t {
 };
 
 /// The receiving side of an s2s stream. See the file comment.
-class s2s_receiver final : public detail::stream_machine, private stanza::validated_domains {
+class s2s_receiver final : public detail::stream_machine,
+                           private stanza::validated_domains,
+                           private sasl::authorizer {
  public:
   explicit s2s_receiver(s2s_receiver_config cfg) : stream_machine(parser_options_for(cfg)), cfg_(std::move(cfg)) {}
 
@@ -205,7 +220,11 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
         f.starttls = true;
         f.starttls_required = cfg_.tls == tls_offer::required;
       }
-      if (tls_done_ && !peer_identity_.empty()) f.mechanisms = std::vector<std::string>{"EXTERNAL"};
+      std::vector<std::string> mechs;  // the order of draft §5.4 step 8
+      if (cfg_.credentials && !(cfg_.tls == tls_offer::required && !tls_done_))
+        mechs.emplace_back(sasl::mechanism_name::digest_md5);
+      if (tls_done_ && !peer_identity_.empty()) mechs.emplace_back(sasl::mechanism_name::external);
+      if (!mechs.empty()) f.mechanisms = std::move(mechs);
       if (dialback_ok_ && !(cfg_.tls == tls_offer::required && !tls_done_))
         f.other.push_back({std::string(dialback::ns_feature), "dialback",
                            "<dialback xmlns='urn:xmpp:features:dialback'/>"});
@@ -216,6 +235,11 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
   void on_element(const xml::element& e) override {
     if (e.ns() == ns::dialback) return on_dialback(e);
     if (!authenticated_ && state_ == s2s_receiver_state::expecting_negotiation) {
+      if (mech_) {  // a DIGEST-MD5 exchange is under way (draft §6.2 steps 4-6)
+        if (e.is(ns::xmpp_sasl, "response")) return on_response(e);
+        if (e.is(ns::xmpp_sasl, "abort")) return sasl_refused(sasl_condition::aborted);
+        return fail_here(stream_condition::unsupported_stanza_type, "expected <response/> or <abort/>");
+      }
       if (e.is(ns::xmpp_tls, "starttls")) return on_starttls();
       if (e.is(ns::xmpp_sasl, "auth")) return on_auth(e);
     }
@@ -256,33 +280,77 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
   }
 
   void on_auth(const xml::element& e) {
+    const std::string_view name = e.attr("mechanism").value_or("");
+    if (name == sasl::mechanism_name::digest_md5 && cfg_.credentials &&
+        !(cfg_.tls == tls_offer::required && !tls_done_))
+      return start_digest_md5(e);
     // s2s SASL: EXTERNAL over TLS with the certificate's domain (draft §6.1, §6.2 step 2).
-    if (e.attr("mechanism").value_or("") != "EXTERNAL" || !tls_done_ || peer_identity_.empty()) {
-      write(negotiation::sasl_failure(sasl_condition::invalid_mechanism));
-      return;
-    }
+    if (name != sasl::mechanism_name::external || !tls_done_ || peer_identity_.empty())
+      return sasl_refused(sasl_condition::invalid_mechanism);
     auto data = sasl::decode_payload(e.text_view());
-    if (!data) {
-      write(negotiation::sasl_failure(data.error()));
-      return;
-    }
+    if (!data) return sasl_refused(data.error());
     std::string_view authzid = data->has_value() ? std::string_view(**data) : std::string_view{};
     // §6.1 rule 7: a server's authorization identity is a domain only, and here only its own.
-    if (!authzid.empty() && authzid != peer_identity_) {
-      write(negotiation::sasl_failure(sasl_condition::invalid_authzid));
-      return;
-    }
-    write(negotiation::sasl_element("success", std::nullopt));
+    if (!authzid.empty() && authzid != peer_identity_) return sasl_refused(sasl_condition::invalid_authzid);
+    authenticated_as(sasl::mechanism_name::external, peer_identity_, std::nullopt);
+  }
+
+  /// <success/> for `domain`: every pair (domain, one of our hosts) is
+  /// authenticated, and a new stream follows (draft §6.2 step 7).
+  void authenticated_as(std::string_view mechanism, std::string_view domain, std::optional<std::string_view> data) {
+    write(negotiation::sasl_element("success", data));
     authenticated_ = true;
     for (const auto& h : cfg_.hosts)
-      if (!is_validated(peer_identity_, h)) validated_.emplace_back(peer_identity_, h);
+      if (!is_validated(domain, h)) validated_.emplace_back(domain, h);
     pending_.clear();  // dialback is not needed after SASL (§8.1); requests from before are void
     auto& ev = push(event_kind::authenticated);
-    ev.mechanism = "EXTERNAL";
-    ev.identity = peer_identity_;
+    ev.mechanism = mechanism;
+    ev.identity = keep(domain);
     parser_.set_limits(cfg_.limits);
     restart_stream();
   }
+
+  void start_digest_md5(const xml::element& e) {
+    auto data = sasl::decode_payload(e.text_view());
+    if (!data) return sasl_refused(data.error());
+    sasl::digest_md5_server_options o;
+    o.hosts = cfg_.hosts;
+    if (!host_.empty()) o.realms = {host_};
+    o.rspauth_in_success = false;  // the second challenge of draft §6.6 step 7
+    mech_.emplace(std::move(o), sasl::server_context{cfg_.credentials, this, cfg_.random});
+    sasl_step(mech_->step(data->has_value() ? std::optional<std::string_view>(**data) : std::nullopt));
+  }
+  void on_response(const xml::element& e) {
+    auto data = sasl::decode_payload(e.text_view());
+    if (!data) return sasl_refused(data.error());
+    sasl_step(mech_->step(data->has_value() ? std::optional<std::string_view>(**data) : std::nullopt));
+  }
+  void sasl_step(const sasl::server_step& s) {
+    if (s.is_challenge()) {
+      write(negotiation::sasl_element("challenge", std::optional<std::string_view>(s.data)));
+      return;
+    }
+    if (s.is_failure()) return sasl_refused(s.condition);
+    // draft §6.1 rule 6: the user name is the peer's domain, so it must be one
+    // (a JID with a node or resource is not a server); and the stream's 'from',
+    // if the peer gave one, is that domain.
+    const std::string domain = mech_->authcid();
+    mech_.reset();
+    auto d = jid::jid::parse(domain, prep_);
+    if (!d || d->has_node() || d->has_resource() || d->domain() != domain ||
+        (!peer_domain_.empty() && peer_domain_ != domain))
+      return sasl_refused(sasl_condition::not_authorized);
+    authenticated_as(sasl::mechanism_name::digest_md5, domain,
+                     s.has_data ? std::optional<std::string_view>(s.data) : std::nullopt);
+  }
+  void sasl_refused(sasl_condition c) {
+    mech_.reset();
+    write(negotiation::sasl_failure(c));
+    push(event_kind::sasl_failed).condition = c;
+    if (++sasl_failures_ > cfg_.sasl_retries) give_up(end_reason::authentication_failed, "too many failed SASL attempts");
+  }
+  // sasl::authorizer: §6.1 rule 7, a server may only be itself.
+  bool authorize(std::string_view authcid, std::string_view authzid) override { return authcid == authzid; }
 
   void on_dialback(const xml::element& e) {
     if (!dialback_ok_) return fail_here(stream_condition::unsupported_stanza_type, "dialback not offered");
@@ -347,6 +415,8 @@ class s2s_receiver final : public detail::stream_machine, private stanza::valida
   std::vector<pending_request> pending_;
   std::vector<std::pair<std::string, std::string>> validated_;
   std::uint64_t dropped_ = 0;
+  std::optional<sasl::digest_md5_server> mech_;  // DIGEST-MD5 in progress
+  unsigned sasl_failures_ = 0;
   bool tls_done_ = false;
   bool authenticated_ = false;
   bool dialback_ok_ = false;
