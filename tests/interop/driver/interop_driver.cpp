@@ -929,7 +929,8 @@ std::vector<cell> run_dialback_world(int c2s_port, int s2s_port, const std::stri
       if (!open_to_prosody(verifier, false, "V", v_event, v_tick)) return fail("cannot start socat");
       continue;
     }
-    if (got_from_juliet && !finishing) {
+    // Done, or a verdict was 'invalid' (nothing more will come): close everything.
+    if ((got_from_juliet || o_valid == false || v_valid == false) && !finishing) {
       finishing = true;
       continue;
     }
