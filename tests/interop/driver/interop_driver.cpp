@@ -474,7 +474,9 @@ SSL_CTX* client_ctx(const std::string& cafile) {
 // comment: the ok session with an XML comment written right after our first
 // stream header, which no XMPP entity may send (draft §11.1, RFC 6120 §11.1);
 // a probe of the peer's parser.
-enum class client_case { ok, wrong_password, wrong_host, comment };
+// server_resource: the ok session with no resource asked for (draft §7: the
+// server makes one).
+enum class client_case { ok, wrong_password, wrong_host, comment, server_resource };
 
 // What a peer does with the comment: ignores it (the draft's "MUST ignore the
 // data"), or ends the stream with <not-well-formed/> (RFC 6120 §11.1 wants a
@@ -503,6 +505,7 @@ cell run_client_session(const std::string& peer, int port, const std::string& ca
   c.scenario = what == client_case::ok               ? "bind, message to self, ping, close"
                : what == client_case::wrong_password ? "wrong password"
                : what == client_case::comment        ? "comment after our header (§11.1)"
+               : what == client_case::server_resource ? "server-made resource, message, ping"
                                                      : "wrong 'to' (stream error)";
   openssl_random rng;
   session::c2s_client_config cfg;
@@ -510,7 +513,7 @@ cell run_client_session(const std::string& peer, int port, const std::string& ca
   cfg.username = std::string(account_user);
   cfg.password = std::string(what == client_case::wrong_password ? wrong_password : account_password);
   cfg.mechanisms = {mech};
-  cfg.resource = "interop-" + c.mechanism;
+  if (what != client_case::server_resource) cfg.resource = "interop-" + c.mechanism;
   cfg.random = &rng;
   session::c2s_client client(cfg);
 
@@ -551,7 +554,7 @@ cell run_client_session(const std::string& peer, int port, const std::string& ca
     }
   };
   std::function<void(session::c2s_client&)> tick = [&](session::c2s_client& m) {
-    if ((what != client_case::ok && what != client_case::comment) || !ready) return;
+    if (what == client_case::wrong_password || what == client_case::wrong_host || !ready) return;
     if (!sent) {
       sent = true;
       // Available presence first: both servers deliver a message to a bare JID
@@ -596,6 +599,14 @@ cell run_client_session(const std::string& peer, int port, const std::string& ca
                bound == std::string(account_user) + "@" + std::string(domain) + "/" + cfg.resource;
       d << " bound=" << bound << " message=" << got_message << " ping=" << got_pong;
       break;
+    case client_case::server_resource: {
+      // A full JID of ours with a resource we did not choose.
+      const std::string prefix = std::string(account_user) + "@" + std::string(domain) + "/";
+      c.pass = ready && got_message && got_pong && end.reason == session::end_reason::local_close &&
+               client.tls_active() && r.tls_verified && bound.size() > prefix.size() && bound.rfind(prefix, 0) == 0;
+      d << " bound=" << bound << " message=" << got_message << " ping=" << got_pong;
+      break;
+    }
     case client_case::wrong_password:
       c.pass = failed_with == sasl_condition::not_authorized &&
                end.reason == session::end_reason::authentication_failed && client.tls_active();
@@ -1230,6 +1241,10 @@ int run_all(std::map<std::string, std::string>& a) {
     cells.push_back(run_client_session("Prosody", prosody_port, cafile, m, client_case::ok));
     cells.push_back(run_client_session("Prosody", prosody_port, cafile, m, client_case::wrong_password));
   }
+  // both servers: a resource the server makes
+  for (const char* peer : {"Prosody", "ejabberd"})
+    cells.push_back(run_client_session(peer, peer[0] == 'P' ? prosody_port : ejabberd_port, cafile,
+                                       mechanism_id::scram_sha256, client_case::server_resource));
   // 2. our client -> ejabberd (DIGEST-MD5 with its realm-less challenge)
   for (auto m : {mechanism_id::digest_md5, mechanism_id::scram_sha256, mechanism_id::scram_sha1, mechanism_id::plain}) {
     cells.push_back(run_client_session("ejabberd", ejabberd_port, cafile, m, client_case::ok));
