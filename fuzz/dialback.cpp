@@ -26,6 +26,8 @@
 //                    behind a skipped input.
 //          bits 3-4  TLS offer: offered, required, not offered, offered
 //          bit 5     the dialback secret is empty (every <db:verify/> is 'invalid')
+//                    and DIGEST-MD5 is not offered (else it is, with a secret
+//                    for example.com, draft §6.1 rule 6)
 //          bit 6     the embedder answers dialback_requested only once all
 //                    input was fed (else at once, while draining the event)
 //          bit 7     the embedder fails (after the prefix only): the verify
@@ -644,6 +646,15 @@ struct decision {
 };
 
 /// The embedder around the receiver under test.
+/// The receiver's DIGEST-MD5 secrets (draft §6.1 rule 6): one peer domain.
+constexpr std::string_view shared_secret_domain = "example.com";
+struct peer_secrets final : sasl::credential_store {
+  sasl::lookup_result<std::string> password(std::string_view user, std::string_view) override {
+    if (user == shared_secret_domain) return std::optional<std::string>{"s2s-shared-secret"};
+    return std::optional<std::string>{};
+  }
+};
+
 struct receiver_side final : hooks {
   se::s2s_receiver& m;
   const options& o;
@@ -669,11 +680,15 @@ struct receiver_side final : hooks {
         if (!take_tls_switch(m, o.fails && !in_prefix, tls_identity)) return false;
         ++generation;
         return true;
-      case se::event_kind::authenticated:
-        check(ev.mechanism == "EXTERNAL" && ev.identity == tls_identity && !tls_identity.empty(),
-              "authenticated: EXTERNAL, as the certificate's domain");
-        for (const auto& h : our_hosts) validated.insert({tls_identity, h});
+      case se::event_kind::authenticated: {
+        // EXTERNAL: the certificate's domain; DIGEST-MD5 (draft §6.1 rule 6):
+        // the one domain whose secret the store holds.
+        const bool external = ev.mechanism == "EXTERNAL" && ev.identity == tls_identity && !tls_identity.empty();
+        const bool digest = ev.mechanism == "DIGEST-MD5" && ev.identity == shared_secret_domain;
+        check(external || digest, "authenticated: EXTERNAL as the certificate's domain, or DIGEST-MD5 as a domain");
+        for (const auto& h : our_hosts) validated.insert({std::string(ev.identity), h});
         return true;
+      }
       case se::event_kind::dialback_requested: {
         const bool ours = std::find(our_hosts.begin(), our_hosts.end(), ev.receiving) != our_hosts.end();
         check(ours, "dialback_requested: 'receiving' is one of our hosts");
@@ -786,6 +801,8 @@ std::optional<outcome> run(const options& o, const std::vector<std::string>& pie
   rc.random = &rrng;
   rc.dialback_secret = o.empty_secret ? std::string() : std::string(secret_net);
   rc.tls = o.tls;
+  peer_secrets secrets;
+  if (!o.empty_secret) rc.credentials = &secrets;  // DIGEST-MD5 offered too (with the dialback secret)
   if (o.tight) {
     rc.pre_auth_limits.max_element_bytes = 1024;
     rc.max_pending = 2;
