@@ -901,3 +901,38 @@ TEST_CASE("elements delivered in one call stay intact while later ones are parse
     else CHECK(calls == 1);
   }
 }
+
+TEST_CASE("a sequence cut by the chunk and by max_element_bytes: bytes that already break UTF-8 decide, every split") {
+  // E0 87 is malformed at its second byte (E0 needs A0..BF, RFC 3629 §4). With
+  // the element's byte limit right after 87, one buffer reads E0 87 and
+  // reports invalid UTF-8 at E0; a feed cut after E0 that then gets 87 92 at
+  // once must say the same, not that the 3-byte sequence crosses the limit
+  // (found by fuzz/xml_parser).
+  test::preamble pre{c2s_header, limits::defaults()};
+  pre.then.max_element_bytes = 40;
+  const std::string element = "<message><body>" + std::string(23, 'x');  // 38 bytes: E0 at 38, 87 at 39
+  REQUIRE(element.size() == 38);
+  const std::size_t e0 = c2s_header.size() + 38;  // stream offsets count the header
+  for (auto mode : {parse_mode::elements, parse_mode::events}) {
+    CAPTURE(static_cast<int>(mode));
+    parser_options o;
+    o.mode = mode;
+    const std::string input = element + "\xE0\x87\x92</body></message></stream:stream>";
+    const auto whole = test::run_whole(input, o, &pre);
+    REQUIRE(whole.status == parse_status::failed);
+    CHECK(to_string(whole.error.condition) == "xml-not-well-formed");
+    CHECK(whole.error.offset == e0);
+    for (std::size_t cut = 36; cut <= 41; ++cut) {
+      CAPTURE(cut);
+      const auto split = test::run_split(input, {cut}, o, &pre);
+      CHECK(split.verdict() == whole.verdict());
+      CHECK(split.events == whole.events);
+    }
+    // a valid prefix cut by the limit is the limit's violation, whole or split
+    const std::string valid = element + "\xE4\xBD\xA0</body></message></stream:stream>";
+    const auto v_whole = test::run_whole(valid, o, &pre);
+    CHECK(to_string(v_whole.error.condition) == "policy-violation");
+    CHECK(v_whole.error.offset == e0 + 2);
+    CHECK(test::run_split(valid, {39}, o, &pre).verdict() == v_whole.verdict());
+  }
+}

@@ -131,6 +131,20 @@ inline receive_result push_parser::receive(const char* data, std::size_t size) {
     if (counting()) {
       const std::uint64_t limit_off = elem_start_off_ + lim_.max_element_bytes;
       if (processed_ + n > limit_off) {
+        // ...unless its bytes before the limit already break UTF-8 (E0 87):
+        // one buffer reads those before it reaches the limit.
+        const auto room = static_cast<unsigned>(limit_off > processed_ ? std::min<std::uint64_t>(limit_off - processed_, n) : 0);
+        std::uint32_t cp;
+        unsigned len;
+        if (room > 0 && detail::decode_utf8(reinterpret_cast<const unsigned char*>(tmp),
+                                            reinterpret_cast<const unsigned char*>(tmp + room), cp,
+                                            len) == detail::utf8_status::invalid) {
+          run_begin_ = tmp;
+          run_base_off_ = processed_;
+          pend_len_ = 0;
+          not_wf("invalid UTF-8", tmp);
+          return {used, parse_status::failed};
+        }
         pend_len_ = 0;
         fail_at(stream_condition::policy_violation, "element exceeds max_element_bytes", limit_off);
         return {used, parse_status::failed};
