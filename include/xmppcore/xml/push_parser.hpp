@@ -334,6 +334,11 @@ class push_parser {
   /// nothing may throw (e.g. a session machine's noexcept next_event()).
   void release_buffers() noexcept {
     if (!between_elements()) return;
+    // What the last call's delivery used, for reserve_buffers() (bounded: a
+    // burst is not taken back whole).
+    auto used = [](std::size_t n) { return static_cast<std::uint32_t>(std::min<std::size_t>(n, 1u << 14)); };
+    regrow_ = {used(st_.buf.size()), used(st_.src.size()), used(st_.nodes.size()), used(st_.attrs.size()),
+               used(st_.decls.size()), used(bases_.size()), used(q_.size())};
     release(q_);
     q_head_ = 0;
     release(bases_);
@@ -349,6 +354,21 @@ class push_parser {
     release(decl_);
     cur_ = {};
     ++gen_;
+  }
+  /// After release_buffers(): allocates at once as much as the last call's
+  /// delivery used then, one allocation per store instead of a run of
+  /// doublings while the next call fills them. Between elements only.
+  void reserve_buffers() {
+    if (!between_elements() || !st_.buf.empty()) return;
+    const auto h = regrow_;
+    regrow_ = {};
+    if (h.buf) st_.buf.resize(h.buf), st_.buf.clear();
+    if (h.src) st_.src.resize(h.src), st_.src.clear();
+    st_.nodes.reserve(h.nodes);
+    st_.attrs.reserve(h.attrs);
+    st_.decls.reserve(h.decls);
+    bases_.reserve(h.bases);
+    q_.reserve(h.q);
   }
 
  private:
@@ -641,6 +661,10 @@ class push_parser {
   };
   std::uint8_t now_ = 0;
   bool reclamp_ = false;  // the element byte window changed (see run())
+  struct regrow_sizes {
+    std::uint32_t buf = 0, src = 0, nodes = 0, attrs = 0, decls = 0, bases = 0, q = 0;
+  };
+  regrow_sizes regrow_;  // release_buffers() -> reserve_buffers()
 };
 
 }  // namespace xmppcore::xml
