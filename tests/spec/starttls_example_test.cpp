@@ -269,12 +269,10 @@ TEST_CASE("draft §5.3 step 7 (alt): the TLS handshake fails, the connection end
   CHECK(client.end().reason == session::end_reason::tls_failed);
 }
 
-TEST_CASE("draft §5.3 step 8 with a client certificate: EXTERNAL offered where the example lists it" *
-          doctest::should_fail()) {
+TEST_CASE("draft §5.3 step 8 with a client certificate: EXTERNAL offered where the example lists it") {
   // The example lists EXTERNAL last. Our config lists the mechanisms "in this
-  // order" (c2s_server_config::mechanisms), so EXTERNAL is listed last here;
-  // the server puts it first whatever the list says. Reported to the lead;
-  // should_fail until the server honours the configured order.
+  // order" (c2s_server_config::mechanisms), so EXTERNAL is listed last here,
+  // and the server offers it there.
   server_at_tls f({sasl::mechanism_id::digest_md5, sasl::mechanism_id::plain, sasl::mechanism_id::external});
   REQUIRE(f.server->tls_established("somenode@example.com"));
   auto r7 = feed(*f.server, draft::client_header);

@@ -150,8 +150,7 @@ class c2s_client final : public detail::stream_machine {
   /// a new stream is opened and what was learned before is forgotten (rule 10).
   bool tls_established() {
     if (ended() || state_ != c2s_client_state::expecting_tls) return false;
-    tls_done_ = true;
-    stop_ = stop::none;
+    tls_switched();
     features_.reset();
     parser_.restart();
     open_stream();
@@ -160,7 +159,7 @@ class c2s_client final : public detail::stream_machine {
   /// The TLS handshake failed: the stream ends (draft §5.2 step 7).
   bool tls_failed() {
     if (ended() || state_ != c2s_client_state::expecting_tls) return false;
-    end(end_reason::tls_failed, std::nullopt, "the TLS handshake failed", parser_.offset());
+    tls_handshake_failed();
     return true;
   }
 
@@ -188,7 +187,6 @@ class c2s_client final : public detail::stream_machine {
   const std::optional<jid::jid>& bound() const noexcept { return bound_; }
   /// The mechanism used, once chosen.
   std::string_view mechanism() const noexcept { return mech_name_; }
-  bool tls_active() const noexcept { return tls_done_; }
   /// The server's XEP-0478 per-stanza byte limit, if it advertised one.
   std::optional<std::uint64_t> max_stanza_bytes() const noexcept { return max_bytes_; }
 
@@ -331,20 +329,8 @@ class c2s_client final : public detail::stream_machine {
     state_ = c2s_client_state::expecting_sasl_outcome;
   }
 
-  void on_proceed(const xml::element& e) {
-    if (e.is(ns::xmpp_tls, "proceed")) {
-      state_ = c2s_client_state::expecting_tls;
-      stop_ = stop::switch_transport;  // draft §5.1 rule 6: TLS begins after this '>'
-      push(event_kind::switch_to_tls);
-      return;
-    }
-    if (e.is(ns::xmpp_tls, "failure")) {  // draft §5.2 step 5: the server closes
-      if (!local_closed_) write("</stream:stream>");
-      local_closed_ = true;
-      end(end_reason::tls_failed, std::nullopt, "the server refused STARTTLS", here());
-      return;
-    }
-    fail_here(stream_condition::unsupported_stanza_type, "expected <proceed/> or <failure/>");
+  void on_proceed(const xml::element& e) {  // draft §5.2 step 5: on <failure/> the server closes, so do we
+    if (take_starttls_answer(e, "the server refused STARTTLS", true)) state_ = c2s_client_state::expecting_tls;
   }
 
   void abandon_sasl(std::string_view why) {
@@ -438,7 +424,6 @@ class c2s_client final : public detail::stream_machine {
   std::string account_text_;
   std::optional<jid::jid> bound_;
   std::optional<std::uint64_t> max_bytes_;
-  bool tls_done_ = false;
   bool authenticated_ = false;
 };
 

@@ -254,11 +254,13 @@ class deferred_store final : public sasl::credential_store, public sasl::authori
 
   const std::optional<request>& missing() const noexcept { return missing_; }
   void clear_missing() noexcept { missing_.reset(); }
-  void reset() {
+  /// Forgets every answer and gives their memory back (an authenticated
+  /// stream keeps none of it).
+  void reset() noexcept {
     missing_.reset();
-    strings_.clear();
-    scram_.clear();
-    authz_.clear();
+    std::vector<string_entry>().swap(strings_);
+    std::vector<scram_entry>().swap(scram_);
+    std::vector<authz_entry>().swap(authz_);
   }
   bool answer(sasl::lookup_result<std::string> v) {
     if (!missing_ || missing_->authorization || missing_->kind == credential_kind::scram_sha1 ||
@@ -336,16 +338,15 @@ class c2s_server final : public detail::stream_machine {
   /// header is expected, everything learned before is forgotten (§5.1 rule 9).
   bool tls_established(std::string_view peer_identity = {}) {
     if (ended() || state_ != c2s_server_state::expecting_tls) return false;
-    tls_done_ = true;
+    tls_switched();
     external_identity_.assign(peer_identity);
-    stop_ = stop::none;
     restart_stream();
     return true;
   }
   /// The TLS handshake failed: the stream ends with no further XML (draft §5.2 step 7).
   bool tls_failed() {
     if (ended() || state_ != c2s_server_state::expecting_tls) return false;
-    end(end_reason::tls_failed, std::nullopt, "the TLS handshake failed", parser_.offset());
+    tls_handshake_failed();
     return true;
   }
 
@@ -410,7 +411,6 @@ class c2s_server final : public detail::stream_machine {
   /// The authenticated bare JID, once authenticated; the bound full JID once bound.
   const std::optional<jid::jid>& account() const noexcept { return account_; }
   const std::optional<jid::jid>& bound() const noexcept { return bound_; }
-  bool tls_active() const noexcept { return tls_done_; }
   /// Failed SASL attempts so far.
   unsigned sasl_failures() const noexcept { return failures_; }
 
@@ -518,10 +518,15 @@ class c2s_server final : public detail::stream_machine {
         f.starttls_required = cfg_.tls == tls_offer::required;
       }
       if (!tls_blocks_sasl()) {
+        // In the configured order; EXTERNAL, offered whenever the certificate
+        // proved an identity, goes first when the list does not name it.
         std::vector<std::string> names;
-        if (mechanism_offered(sasl::mechanism_id::external)) names.emplace_back(sasl::mechanism_name::external);
+        bool listed = false;
+        for (auto m : cfg_.mechanisms) listed |= m == sasl::mechanism_id::external;
+        if (!listed && mechanism_offered(sasl::mechanism_id::external))
+          names.emplace_back(sasl::mechanism_name::external);
         for (auto m : cfg_.mechanisms)
-          if (m != sasl::mechanism_id::external && mechanism_offered(m)) names.emplace_back(sasl::to_string(m));
+          if (mechanism_offered(m)) names.emplace_back(sasl::to_string(m));
         f.mechanisms = std::move(names);
       }
       f.limits = stream::stream_limits{cfg_.pre_auth_limits.max_element_bytes, cfg_.idle_seconds};
@@ -546,19 +551,8 @@ class c2s_server final : public detail::stream_machine {
   }
 
   void on_negotiation(const xml::element& e) {
-    if (e.is(ns::xmpp_tls, "starttls")) {
-      if (tls_done_ || cfg_.tls == tls_offer::not_offered) {
-        // draft §5.2 step 5: <failure/>, then the stream and the connection end.
-        write(negotiation::tls_failure());
-        write("</stream:stream>");
-        local_closed_ = true;
-        end(end_reason::tls_failed, std::nullopt, "STARTTLS is not available", here());
-        return;
-      }
-      write(negotiation::tls_proceed());
-      state_ = c2s_server_state::expecting_tls;
-      stop_ = stop::switch_transport;  // draft §5.1 rule 6: TLS begins after the '>' of <proceed/>
-      push(event_kind::switch_to_tls);
+    if (e.is(ns::xmpp_tls, "starttls")) {  // draft §5.2 step 5 (or <failure/> and the close)
+      if (answer_starttls(!tls_done_ && cfg_.tls != tls_offer::not_offered)) state_ = c2s_server_state::expecting_tls;
       return;
     }
     if (e.is(ns::xmpp_sasl, "auth")) {
@@ -832,7 +826,6 @@ class c2s_server final : public detail::stream_machine {
   unsigned failures_ = 0;
   unsigned generated_tries_ = 0;
   bool generating_ = false;
-  bool tls_done_ = false;
   bool authenticated_ = false;
 };
 

@@ -90,15 +90,14 @@ class s2s_initiator final : public detail::stream_machine {
 
   bool tls_established() {
     if (ended() || state_ != s2s_initiator_state::expecting_tls) return false;
-    tls_done_ = true;
-    stop_ = stop::none;
+    tls_switched();
     parser_.restart();
     open_stream();
     return true;
   }
   bool tls_failed() {
     if (ended() || state_ != s2s_initiator_state::expecting_tls) return false;
-    end(end_reason::tls_failed, std::nullopt, "the TLS handshake failed", parser_.offset());
+    tls_handshake_failed();
     return true;
   }
 
@@ -144,7 +143,6 @@ class s2s_initiator final : public detail::stream_machine {
       if (p.originating == originating && p.receiving == receiving) return p.state == pair_state::valid;
     return false;
   }
-  bool tls_active() const noexcept { return tls_done_; }
 
  private:
   enum class pair_state : std::uint8_t { pending, valid, refused };
@@ -203,17 +201,8 @@ class s2s_initiator final : public detail::stream_machine {
     switch (state_) {
       case s2s_initiator_state::expecting_features: return on_features(e);
       case s2s_initiator_state::expecting_proceed:
-        if (e.is(ns::xmpp_tls, "proceed")) {
-          state_ = s2s_initiator_state::expecting_tls;
-          stop_ = stop::switch_transport;  // draft §5.1 rule 6
-          push(event_kind::switch_to_tls);
-          return;
-        }
-        if (e.is(ns::xmpp_tls, "failure")) {
-          end(end_reason::tls_failed, std::nullopt, "the peer refused STARTTLS", here());
-          return;
-        }
-        return fail_here(stream_condition::unsupported_stanza_type, "expected <proceed/> or <failure/>");
+        if (take_starttls_answer(e, "the peer refused STARTTLS", false)) state_ = s2s_initiator_state::expecting_tls;
+        return;
       case s2s_initiator_state::expecting_sasl_outcome:
         if (mech_ && e.is(ns::xmpp_sasl, "challenge")) {
           auto d = sasl::decode_payload(e.text_view());
@@ -377,7 +366,6 @@ class s2s_initiator final : public detail::stream_machine {
   std::optional<sasl::digest_md5_client> mech_;  // DIGEST-MD5 in progress
   std::string_view mech_name_;                   // the mechanism tried (static text)
   bool awaiting_abort_answer_ = false;           // we sent <abort/>: a <failure/> is due
-  bool tls_done_ = false;
   bool authenticated_ = false;
   bool dialback_possible_ = false;
 };

@@ -105,15 +105,14 @@ class s2s_receiver final : public detail::stream_machine,
 
   bool tls_established(std::string_view peer_domain = {}) {
     if (ended() || state_ != s2s_receiver_state::expecting_tls) return false;
-    tls_done_ = true;
+    tls_switched();
     peer_identity_.assign(peer_domain);
-    stop_ = stop::none;
     restart_stream();
     return true;
   }
   bool tls_failed() {
     if (ended() || state_ != s2s_receiver_state::expecting_tls) return false;
-    end(end_reason::tls_failed, std::nullopt, "the TLS handshake failed", parser_.offset());
+    tls_handshake_failed();
     return true;
   }
 
@@ -155,7 +154,6 @@ class s2s_receiver final : public detail::stream_machine,
   }
   /// Stanzas dropped because they came before their pair was validated (step 10).
   std::uint64_t dropped_stanzas() const noexcept { return dropped_; }
-  bool tls_active() const noexcept { return tls_done_; }
 
  private:
   static xml::parser_options parser_options_for(const s2s_receiver_config& cfg) {
@@ -262,21 +260,12 @@ class s2s_receiver final : public detail::stream_machine,
   }
 
   void on_starttls() {
-    if (tls_done_ || cfg_.tls == tls_offer::not_offered) {
-      write(negotiation::tls_failure());
-      write("</stream:stream>");
-      local_closed_ = true;
-      end(end_reason::tls_failed, std::nullopt, "STARTTLS is not available", here());
-      return;
-    }
-    write(negotiation::tls_proceed());
+    if (!answer_starttls(!tls_done_ && cfg_.tls != tls_offer::not_offered)) return;
     // draft §5.1 rule 9: what was negotiated before TLS is discarded, so the
     // dialback requests not yet answered are void: an answer now would be
     // written after <proceed/>, into the TLS handshake.
     pending_.clear();
     state_ = s2s_receiver_state::expecting_tls;
-    stop_ = stop::switch_transport;  // draft §5.1 rule 6
-    push(event_kind::switch_to_tls);
   }
 
   void on_auth(const xml::element& e) {
@@ -417,7 +406,6 @@ class s2s_receiver final : public detail::stream_machine,
   std::uint64_t dropped_ = 0;
   std::optional<sasl::digest_md5_server> mech_;  // DIGEST-MD5 in progress
   unsigned sasl_failures_ = 0;
-  bool tls_done_ = false;
   bool authenticated_ = false;
   bool dialback_ok_ = false;
 };

@@ -22,12 +22,27 @@
 // not fed again until they are handled), so answering a request later loses
 // nothing: the answer call handles them.
 //
+// Idle memory: a session that waits for its peer holds no more than its
+// steady state needs (README, "Architecture": views last until the next
+// call). When the last queued event is taken the queue's storage is freed
+// (the event was copied out; a queue of one stays); when next_event() finds
+// the queue empty, or a receive() ends with no event that views the parser's
+// memory, the parser's buffers are freed too if it stands between top-level
+// elements with nothing queued and they hold more than a small read needs
+// (push_parser::release_buffers(): only frees, so next_event() stays
+// noexcept). Not while a request waits for the embedder: the role may still
+// view the element it answers (the bind IQ). The next call takes back at once
+// what the last one used (push_parser::reserve_buffers(): one allocation per
+// store, no run of doublings): a few allocations per call, none per stanza,
+// and none at all for reads of one small stanza.
+//
 // Ending (draft §4.7.1): a violation writes <stream:error/> (after our own
 // stream header if we had not sent one yet) and </stream:stream>, then the
 // machine reports `closed` and consumes nothing more. The queued goodbye
 // bytes can still be drained.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <forward_list>
@@ -40,6 +55,7 @@
 
 #include <xmppcore/conditions.hpp>
 #include <xmppcore/session/event.hpp>
+#include <xmppcore/session/negotiation.hpp>
 #include <xmppcore/stream/error.hpp>
 #include <xmppcore/stream/header.hpp>
 #include <xmppcore/xml/push_parser.hpp>
@@ -62,11 +78,7 @@ class stream_machine {
     // Undrained events may view the parser's memory: feeding it would
     // overwrite what they show. The embedder drains first (backpressure).
     if (ev_head_ < events_.size()) return {0, receive_status::full};
-    // What a burst left behind shrinks back on its own: a queue much larger
-    // than the last call needed is given back (the steady state keeps its own).
-    if (events_.capacity() > 64 && events_.size() * 4 < events_.capacity()) std::vector<event>().swap(events_);
-    events_.clear();
-    ev_head_ = 0;
+    drop_events();
     kept_.clear();
     holds_views_ = false;
     pump();
@@ -74,6 +86,8 @@ class stream_machine {
     while (!stopped() && consumed < bytes.size()) {
       if (holds_views_) return {consumed, receive_status::full};
       if (wants_pause()) parser_.pause_after_next_element();
+      if (!parser_holds_) parser_.reserve_buffers();  // what the last call used, at once
+      parser_holds_ = true;
       const auto r = parser_.receive(bytes.substr(consumed));
       consumed += r.consumed;
       pump();
@@ -90,6 +104,7 @@ class stream_machine {
       // ok (all consumed) or paused (more may follow): go on.
     }
     if (ended()) return {consumed, receive_status::closed};
+    if (!holds_views_) settle();  // nothing queued views the parser
     if (stop_ != stop::none) return {consumed, stop_status()};
     return {consumed, receive_status::ok};
   }
@@ -105,9 +120,16 @@ class stream_machine {
   }
 
   /// The next event, or nullopt when none is queued. See event for lifetimes.
+  /// Taking the last one frees the queue; finding it empty lets the machine
+  /// give back the parser memory the events viewed (see the file comment).
   std::optional<event> next_event() noexcept {
-    if (ev_head_ >= events_.size()) return std::nullopt;
-    return events_[ev_head_++];
+    if (ev_head_ >= events_.size()) {
+      settle();
+      return std::nullopt;
+    }
+    std::optional<event> e(events_[ev_head_++]);
+    if (ev_head_ == events_.size()) drop_events();
+    return e;
   }
   /// Events queued and not yet taken.
   std::size_t pending_events() const noexcept { return events_.size() - ev_head_; }
@@ -127,8 +149,9 @@ class stream_machine {
     if (out_sent_ == out_.size()) {
       out_.clear();
       out_sent_ = 0;
-      // An idle stream keeps no big buffer from a burst of output.
-      if (out_.capacity() > 1024) std::string().swap(out_);
+      // An idle stream keeps no buffer from a burst of output, nor the
+      // negotiation's (the next write allocates one, once per call).
+      if (out_.capacity() > 256) std::string().swap(out_);
     }
   }
   /// True when there are bytes to send.
@@ -161,6 +184,8 @@ class stream_machine {
 
   /// Bytes consumed from the peer since the machine was made.
   std::uint64_t offset() const noexcept { return parser_.offset(); }
+  /// True once TLS was established on this stream (draft §5).
+  bool tls_active() const noexcept { return tls_done_; }
 
  protected:
   enum class stop : std::uint8_t { none, switch_transport, waiting };
@@ -182,6 +207,7 @@ class stream_machine {
   }
 
   event& push(event_kind k) {
+    if (events_.capacity() < ev_hint_) events_.reserve(ev_hint_);  // one allocation per call, as many as the last
     events_.push_back(event{});
     events_.back().kind = k;
     return events_.back();
@@ -296,11 +322,86 @@ class stream_machine {
 
   void write(std::string_view s) { out_ += s; }
 
+  // --- STARTTLS (draft §5), the part every role shares ---
+  /// Receiving side, <starttls/> arrived. Not `available` (TLS is up
+  /// already, or not offered): <failure/>, our </stream:stream> and the end
+  /// (draft §5.2 step 5); false. Else <proceed/>, the stop right after its
+  /// '>' (§5.1 rule 6: the bytes after it are the TLS layer's), switch_to_tls; true.
+  bool answer_starttls(bool available) {
+    if (!available) {
+      write(negotiation::tls_failure());
+      write("</stream:stream>");
+      local_closed_ = true;
+      end(end_reason::tls_failed, std::nullopt, "STARTTLS is not available", here());
+      return false;
+    }
+    write(negotiation::tls_proceed());
+    stop_ = stop::switch_transport;
+    push(event_kind::switch_to_tls);
+    return true;
+  }
+  /// Initiating side, the answer to our <starttls/>: <proceed/> stops right
+  /// after its '>' (§5.1 rule 6) with switch_to_tls (true); <failure/> ends
+  /// the stream for `refused` (§5.2 step 5: the peer closes), after our
+  /// </stream:stream> if `close_ours`; anything else is <unsupported-stanza-type/>.
+  bool take_starttls_answer(const xml::element& e, std::string_view refused, bool close_ours) {
+    if (e.is(ns::xmpp_tls, "proceed")) {
+      stop_ = stop::switch_transport;
+      push(event_kind::switch_to_tls);
+      return true;
+    }
+    if (e.is(ns::xmpp_tls, "failure")) {
+      if (close_ours) {
+        if (!local_closed_) write("</stream:stream>");
+        local_closed_ = true;
+      }
+      end(end_reason::tls_failed, std::nullopt, refused, here());
+    } else {
+      fail_here(stream_condition::unsupported_stanza_type, "expected <proceed/> or <failure/>");
+    }
+    return false;
+  }
+  /// tls_established(): the transport switch is over; the role then restarts
+  /// the stream (draft §5.1 rules 9-10: nothing learned before TLS is kept).
+  void tls_switched() noexcept {
+    tls_done_ = true;
+    stop_ = stop::none;
+  }
+  /// tls_failed(): the handshake failed; the stream ends with no more XML (§5.2 step 7).
+  void tls_handshake_failed() { end(end_reason::tls_failed, std::nullopt, "the TLS handshake failed", parser_.offset()); }
+
+  /// Frees the event queue's storage (every event was taken or is void).
+  /// A queue of one is kept (a read of one stanza allocates nothing).
+  void drop_events() noexcept {
+    if (!events_.empty()) ev_hint_ = std::min<std::size_t>(events_.size(), 128);
+    if (events_.capacity() <= 1) events_.clear();
+    else std::vector<event>().swap(events_);
+    ev_head_ = 0;
+  }
+  /// Gives the parser's buffers back when nothing needs them: nothing of the
+  /// parser is viewed by an undrained event (the caller's part), the machine
+  /// does not wait for an answer, and the parser is between top-level
+  /// elements with no event of its own queued.
+  /// A call that used little (one small stanza) keeps what it used: then
+  /// nothing is allocated per read at all.
+  void settle() noexcept {
+    if (!parser_holds_ || stop_ == stop::waiting || ended()) return;
+    if (parser_.pending_events() != 0 || !parser_.between_elements()) return;
+    if (parser_.memory_footprint() <= parser_floor_ + keep_bytes) return;
+    parser_.release_buffers();
+    parser_floor_ = parser_.memory_footprint();
+    parser_holds_ = false;
+  }
+  static constexpr std::size_t keep_bytes = 1024;
+
   xml::push_parser parser_;
   std::string out_;
   std::size_t out_sent_ = 0;
   std::vector<event> events_;
   std::size_t ev_head_ = 0;
+  std::size_t ev_hint_ = 1;     // events the last call queued: the next queue's first capacity
+  bool parser_holds_ = false;  // the parser was fed since its buffers were last given back
+  std::size_t parser_floor_ = 0;  // its footprint right after that (header, open-element records)
   // Strings that events view (keep()); a list so that none moves, empty (no
   // allocation) on streams that never need one.
   std::forward_list<std::string> kept_;
@@ -308,6 +409,7 @@ class stream_machine {
   stop stop_ = stop::none;
   bool header_sent_ = false;   // our header for the current stream was written
   bool local_closed_ = false;  // we wrote </stream:stream>
+  bool tls_done_ = false;      // TLS is up (tls_established() was taken)
   end_info end_;
   std::string end_text_;
   std::optional<stream::header> peer_header_;
