@@ -114,10 +114,14 @@ enum class credential_kind : std::uint8_t {
 
 /// One event. The string views and `element` point into the machine's
 /// buffers and stay valid until the next receive(), receive_eof() or
-/// tls_established() call. next_event() and the answer calls do not move what
-/// queued events show (two dialback answers in a row leave the third queued
-/// request intact); after an answer_*() call the views of the one request
-/// event it answers may end, except a dialback event's, which stay.
+/// tls_established() call, and an `element` (with the strings it shows) also
+/// until the next_event() call that finds the queue empty: an idle machine
+/// then gives the parser's memory back (detail/stream_machine.hpp, "Idle
+/// memory"), so handle each event in the drain loop, or copy what you keep.
+/// next_event() and the answer calls do not move what queued events show
+/// (two dialback answers in a row leave the third queued request intact);
+/// after an answer_*() call the views of the one request event it answers may
+/// end, except a dialback event's, which stay.
 struct event {
   event_kind kind{};
   /// stanza_received / element_received: the element, as the parser delivered it.
